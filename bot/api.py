@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from bot import service
+from bot.assistant import Assistant
+from bot.schemas import ChatHistory, ChatMessageIn, ChatReply
+from deskmate.deps import SessionDep, SettingsDep
+from deskmate.errors import DeskmateError
+
+router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+
+WEB = "web"
+
+
+@router.post("/messages", response_model=ChatReply)
+def post_message(
+    body: ChatMessageIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> ChatReply:
+    """A customer's message from the web chat: stored, then answered by the assistant."""
+    try:
+        message = service.receive(
+            session,
+            channel=WEB,
+            external_id=body.conversation_id,
+            text=body.text,
+            max_chars=settings.chat_max_chars,
+            rate_per_minute=settings.chat_rate_per_minute,
+            limiter=request.app.state.rate_limiter,
+        )
+    except DeskmateError:
+        session.commit()  # keep what was stored (a rejected message) before answering the error
+        raise
+    session.commit()
+    assistant: Assistant = request.app.state.assistant
+    replies = service.forward(session, message=message, assistant=assistant)
+    session.commit()
+    return ChatReply(conversation_id=body.conversation_id, messages=replies)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=ChatHistory)
+def get_history(
+    conversation_id: Annotated[str, Path(min_length=1, max_length=100)], session: SessionDep
+) -> ChatHistory:
+    return service.history(session, channel=WEB, external_id=conversation_id)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deskmate.db import TimestampedBase, utcnow
+
+
+class Sender(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Delivery(StrEnum):
+    RECEIVED = "received"  # stored, not yet handed on
+    DELIVERED = "delivered"  # the assistant (or agent) has it
+    FAILED = "failed"  # the assistant was unreachable; kept for a retry or a person
+    REJECTED = "rejected"  # refused at the edge (too long, rate limited); kept, not forwarded
+
+
+class Conversation(TimestampedBase):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("customers.id"), default=None
+    )
+
+    messages: Mapped[list[ChatMessage]] = relationship(
+        back_populates="conversation", order_by="ChatMessage.created_at"
+    )
+
+    @property
+    def sender_id(self) -> str:
+        """The id Rasa knows this conversation by (also sent to actions as the conversation id)."""
+        return self.external_id if self.channel == "web" else f"{self.channel}-{self.external_id}"
+
+
+class ChatMessage(TimestampedBase):
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "channel_message_id"),)
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[Sender] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    delivery: Mapped[Delivery] = mapped_column(String(20), default=Delivery.RECEIVED)
+    channel_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -1,0 +1,5 @@
+"""ASGI entry point: ``uvicorn deskmate.asgi:app``."""
+
+from deskmate.app import create_app
+
+app = create_app()

@@ -1,0 +1,112 @@
+"""Benchmarks that print figures. ``deskmate bench chat`` measures turns through the gateway."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+import uuid
+
+import httpx
+
+KNOWLEDGE_QUESTIONS = [
+    "how do I connect my camera to wifi",
+    "how can I reset the doorbell",
+    "what is the difference between cloud basic and plus",
+    "how do I update the hub firmware",
+    "the thermostat needs a c-wire?",
+    "how do I share access with my family",
+    "how do I get a refund",
+    "what do the LED colours on the hub mean",
+]
+REFERENCE = re.compile(r"DM-\d{6}")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _summary(name: str, samples: list[float]) -> dict[str, float | str | int]:
+    return {
+        "turn": name,
+        "n": len(samples),
+        "p50_ms": _percentile(samples, 0.50),
+        "p95_ms": _percentile(samples, 0.95),
+        "mean_ms": statistics.fmean(samples),
+        "max_ms": max(samples),
+    }
+
+
+class _Chat:
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def say(self, conversation_id: str, text: str) -> tuple[float, list[dict[str, object]]]:
+        started = time.perf_counter()
+        response = self.client.post(
+            "/api/v1/chat/messages", json={"conversation_id": conversation_id, "text": text}
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"chat turn failed: {response.status_code} {response.text[:200]}")
+        messages: list[dict[str, object]] = response.json()["messages"]
+        return elapsed, messages
+
+
+def _texts(messages: list[dict[str, object]]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+def _open_ticket(chat: _Chat) -> str:
+    conversation = f"bench-{uuid.uuid4()}"
+    replies: list[dict[str, object]] = []
+    for text in (
+        "I want to open a ticket",
+        "My camera keeps dropping off the network every evening",
+        "Lumora Cam",
+        "bench@example.com",
+    ):
+        _, replies = chat.say(conversation, text)
+    match = REFERENCE.search(_texts(replies))
+    if match is None:
+        raise RuntimeError(
+            f"the ticket form did not give a reference; last reply: {_texts(replies)!r}"
+        )
+    return match.group(0)
+
+
+def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str | int]]:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        try:
+            ready = client.get("/readyz")
+        except httpx.HTTPError as exc:
+            raise RuntimeError(
+                f"Deskmate is not running at {base_url} (start it with `make run`)"
+            ) from exc
+        if ready.status_code != 200:
+            raise RuntimeError(f"Deskmate at {base_url} is not ready: {ready.text}")
+        chat = _Chat(client)
+        reference = _open_ticket(chat)
+        knowledge: list[float] = []
+        status: list[float] = []
+        for i in range(turns):
+            elapsed, messages = chat.say(
+                f"bench-{uuid.uuid4()}", KNOWLEDGE_QUESTIONS[i % len(KNOWLEDGE_QUESTIONS)]
+            )
+            if "http" not in _texts(messages):
+                raise RuntimeError(
+                    f"a knowledge turn did not answer with a link: {_texts(messages)!r}"
+                )
+            knowledge.append(elapsed)
+        for _ in range(turns):
+            elapsed, messages = chat.say(
+                f"bench-{uuid.uuid4()}", f"what is the status of {reference}"
+            )
+            if reference not in _texts(messages):
+                raise RuntimeError(
+                    f"a status turn did not mention {reference}: {_texts(messages)!r}"
+                )
+            status.append(elapsed)
+    return [_summary("knowledge answer", knowledge), _summary("ticket status", status)]

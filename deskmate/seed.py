@@ -1,0 +1,81 @@
+"""Demo data: the Lumora Home knowledge base, teams and agents, loaded into a new database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from knowledge import service as knowledge_service
+from knowledge.models import Article
+from knowledge.schemas import ImportReport
+from ticketing.models import Agent, Team
+
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+ARTICLES = SEED_DIR / "articles.jsonl"
+ORG = SEED_DIR / "org.json"
+
+
+class SkillIn(BaseModel):
+    skill: str
+    level: int = Field(ge=1, le=5)
+
+
+class TeamIn(BaseModel):
+    key: str
+    name: str
+    products: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+
+
+class AgentIn(BaseModel):
+    name: str
+    email: str
+    team: str
+    languages: list[str] = Field(default_factory=list)
+    skills: list[SkillIn] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=8, ge=1)
+    is_lead: bool = False
+
+
+class OrgIn(BaseModel):
+    products: list[str]
+    teams: list[TeamIn]
+    agents: list[AgentIn]
+
+
+def is_new(session: Session) -> bool:
+    teams = session.scalar(select(func.count()).select_from(Team)) or 0
+    articles = session.scalar(select(func.count()).select_from(Article)) or 0
+    return teams == 0 and articles == 0
+
+
+def seed_org(session: Session, *, path: Path = ORG) -> tuple[int, int]:
+    """Create the demo teams and agents that are not there yet (matched by key and email)."""
+    org = OrgIn.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    teams = {team.key: team for team in session.scalars(select(Team))}
+    new_teams = new_agents = 0
+    for item in org.teams:
+        if item.key not in teams:
+            teams[item.key] = Team(**item.model_dump())
+            session.add(teams[item.key])
+            new_teams += 1
+    session.flush()
+    known = set(session.scalars(select(Agent.email)))
+    for agent in org.agents:
+        if agent.email in known:
+            continue
+        data = agent.model_dump(exclude={"team"})
+        session.add(Agent(**data, team_id=teams[agent.team].id))
+        new_agents += 1
+    session.flush()
+    return new_teams, new_agents
+
+
+def seed_articles(session: Session, *, path: Path = ARTICLES) -> ImportReport:
+    return knowledge_service.import_jsonl(session, path=path, publish_now=True, author="seed")

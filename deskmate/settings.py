@@ -1,0 +1,87 @@
+"""Settings of the app process, read from the environment (prefix ``DESKMATE_``) and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESKMATE_", env_file=".env", extra="ignore")
+
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+    data_dir: Path = REPO_ROOT / "var"
+    database_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    rasa_port: int = Field(default=5005, ge=1, le=65535)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    rasa_url: str | None = None
+    actions_url: str | None = None
+    # Production: Redis for rate limits shared by all app workers (and Rasa's lock store).
+    redis_url: str | None = None
+    rasa_timeout: float = Field(default=10.0, gt=0)
+
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+
+    # Dense retrieval is routed by the query's language; see knowledge.retrieval.LanguageRouter.
+    embedder_en: str = Field(default="minilm", pattern="^(minilm|use)$")
+    embedder_zh: str = Field(default="use", pattern="^(minilm|use)$")
+    embedding_threads: int = Field(default=1, ge=1)
+    # Calibrated on tests/knowledge/questions.jsonl: the best score of an off-topic question
+    # stays below these, most answerable questions score above (see the README).
+    answer_threshold_en: float = Field(default=0.45, ge=0, le=1)
+    answer_threshold_zh: float = Field(default=0.42, ge=0, le=1)
+
+    chat_max_chars: int = Field(default=4000, ge=1)
+    chat_rate_per_minute: int = Field(default=30, ge=1)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() in ("", PLACEHOLDER_SECRET)
+        ):
+            raise ValueError("DESKMATE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'deskmate.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_rasa_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def resolved_actions_url(self) -> str:
+        return (self.actions_url or f"http://127.0.0.1:{self.actions_port}").rstrip("/")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from knowledge.models import Article, ArticleChunk, ArticleStatus, SearchLog
+
+
+def get_article(session: Session, article_id: uuid.UUID) -> Article | None:
+    return session.get(Article, article_id)
+
+
+def get_article_by_external_id(session: Session, external_id: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.external_id == external_id))
+
+
+def articles_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Article]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(Article).where(Article.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def published_chunks(session: Session) -> list[tuple[int, str, int, uuid.UUID]]:
+    """(chunk id, chunk text, article version, article id) of every published article's chunks."""
+    rows = session.execute(
+        select(ArticleChunk.id, ArticleChunk.text, Article.version, Article.id)
+        .join(Article, Article.id == ArticleChunk.article_id)
+        .where(Article.status == ArticleStatus.PUBLISHED)
+        .order_by(ArticleChunk.id)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def chunk_articles(session: Session, chunk_ids: Sequence[int]) -> dict[int, ArticleChunk]:
+    if not chunk_ids:
+        return {}
+    rows = session.scalars(select(ArticleChunk).where(ArticleChunk.id.in_(chunk_ids)))
+    return {row.id: row for row in rows}
+
+
+def delete_chunks(session: Session, article_id: uuid.UUID) -> None:
+    session.execute(delete(ArticleChunk).where(ArticleChunk.article_id == article_id))
+
+
+def count_published(session: Session) -> int:
+    return len(
+        session.scalars(select(Article.id).where(Article.status == ArticleStatus.PUBLISHED)).all()
+    )
+
+
+def add_search_log(session: Session, entry: SearchLog) -> None:
+    session.add(entry)

@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # pip on some machines warns about index locations it cannot read; keep the output readable.
 QUIET_PIP := 2>&1 | { grep -v "WARNING: Location" || true; }
 
-.PHONY: help setup run test lint typecheck rasa-validate rasa-test pytest browser reset clean
+.PHONY: help setup run test lint typecheck rasa-validate rasa-test pytest system-packages reset clean
 
 help:
 	@echo "make run    set up and start Deskmate (web chat on http://127.0.0.1:8000/)"
@@ -52,12 +52,13 @@ setup: $(VENV)/.app-installed $(RASA_VENV)/.installed
 run: setup
 	$(VENV)/bin/deskmate up
 
-# Headless Chromium for the browser tests, from Debian's packages (with a CJK font).
-browser:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || { \
-	  echo "==> installing chromium, chromium-driver and a CJK font with apt-get"; \
+# From Debian: headless Chromium for the browser tests (with a CJK font), docker-compose to
+# validate docker-compose.yml.
+system-packages:
+	@command -v chromium >/dev/null && command -v docker-compose >/dev/null && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || { \
+	  echo "==> installing chromium, chromium-driver, a CJK font and docker-compose with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver fonts-wqy-microhei >/dev/null; }
+	    chromium chromium-driver fonts-wqy-microhei docker-compose >/dev/null; }
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
@@ -73,11 +74,11 @@ rasa-test: setup
 	$(RASA) test core --stories tests/rasa --model "$$($(VENV)/bin/deskmate train --print-path)" \
 	  --fail-on-prediction-errors --out results/rasa-core --no-plot
 
-pytest: $(VENV)/.dev-installed setup browser
+pytest: $(VENV)/.dev-installed setup system-packages
 	mkdir -p results
 	$(VENV)/bin/pytest --junitxml=results/pytest.xml
 
-test: setup $(VENV)/.dev-installed browser lint typecheck rasa-validate rasa-test pytest
+test: setup $(VENV)/.dev-installed system-packages lint typecheck rasa-validate rasa-test pytest
 
 reset:
 	rm -rf var

@@ -5,10 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import TimestampedBase, utcnow
+from deskmate.db import TimestampedBase, UtcDateTime, utcnow
 
 
 class Sender(StrEnum):
@@ -58,8 +58,6 @@ class ChatMessage(TimestampedBase):
     buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     delivery: Mapped[Delivery] = mapped_column(String(20), default=Delivery.RECEIVED)
     channel_message_id: Mapped[str | None] = mapped_column(String(100), default=None)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

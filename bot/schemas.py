@@ -31,6 +31,7 @@ class ChatReply(BaseModel):
 
 class HistoryMessage(OutgoingMessage):
     sender: str
+    delivery: str
     created_at: datetime
 
 

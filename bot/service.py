@@ -137,6 +137,7 @@ def history(session: Session, *, channel: str, external_id: str) -> ChatHistory:
                 sender=row.sender,
                 text=row.text,
                 buttons=row.buttons or [],
+                delivery=row.delivery,
                 created_at=row.created_at,
             )
             for row in rows

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from deskmate.settings import get_settings
 
@@ -27,7 +28,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
+def _session_factory() -> sessionmaker[Session]:
     from deskmate.db import get_engine, make_session_factory
 
     return make_session_factory(get_engine(get_settings().resolved_database_url))
@@ -131,7 +132,7 @@ def kb_import(
         bool, typer.Option("--publish", help="Publish the articles at once.")
     ] = False,
 ) -> None:
-    """Import articles from a JSONL file (one article per line); re-import updates by external_id."""
+    """Import articles from a JSONL file; re-importing an external_id updates that article."""
     from deskmate.db import session_scope
     from deskmate.errors import DeskmateError
     from knowledge import service
@@ -235,7 +236,7 @@ def bench_chat(
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
-            row["turn"],
+            str(row["turn"]),
             str(row["n"]),
             f"{row['p50_ms']:.1f}",
             f"{row['p95_ms']:.1f}",

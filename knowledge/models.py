@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, utcnow
+from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
 
 
 class ArticleStatus(StrEnum):
@@ -31,7 +31,7 @@ class Article(TimestampedBase):
     language: Mapped[str] = mapped_column(String(10), index=True)
     status: Mapped[ArticleStatus] = mapped_column(String(20), default=ArticleStatus.DRAFT)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"
@@ -72,7 +72,7 @@ class ArticleChunk(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     heading: Mapped[str | None] = mapped_column(String(300), default=None)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="chunks")
 

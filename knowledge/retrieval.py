@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ class Retriever:
     def use_embedder(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
-    def _fingerprint(self, rows: list[tuple[int, str, int, object]], model: str) -> str:
+    def _fingerprint(self, rows: Sequence[tuple[int, str, int, object]], model: str) -> str:
         digest = hashlib.sha256(model.encode())
         for chunk_id, _text, version, article_id in rows:
             digest.update(f"{chunk_id}:{version}:{article_id};".encode())

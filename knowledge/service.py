@@ -110,7 +110,8 @@ def parse_jsonl(lines: Iterable[str]) -> list[ArticleImport]:
             continue
         if item.external_id in seen:
             errors.append(
-                f"line {number}: external_id {item.external_id!r} repeats line {seen[item.external_id]}"
+                f"line {number}: external_id {item.external_id!r} "
+                f"repeats line {seen[item.external_id]}"
             )
             continue
         seen[item.external_id] = number

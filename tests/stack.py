@@ -1,4 +1,4 @@
-"""The ``live_stack`` fixture: the real Rasa server, action server and app on free loopback ports."""
+"""``live_stack``: the real Rasa server, action server and app on free loopback ports."""
 
 from __future__ import annotations
 

@@ -15,8 +15,12 @@ def deskmate(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DESKMATE_DATA_DIR=str(data_dir), COLUMNS="200")
     env.pop("DESKMATE_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "deskmate.cli", *args], env=env, capture_output=True, text=True,
-        timeout=300, check=False,
+        [sys.executable, "-m", "deskmate.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -29,11 +33,18 @@ def test_import_search_reimport_and_bad_files(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "line 2: invalid JSON" in result.stderr and "nothing was imported" in result.stderr
 
-    good = write_jsonl(tmp_path / "good.jsonl", [
-        article_data(),
-        article_data(external_id="kb-zh", title="摄像头连接 Wi-Fi", language="zh",
-                     body="摄像头只支持 2.4 GHz 网络。\n\n## 步骤\n\n打开 App，选择网络。"),
-    ])
+    good = write_jsonl(
+        tmp_path / "good.jsonl",
+        [
+            article_data(),
+            article_data(
+                external_id="kb-zh",
+                title="摄像头连接 Wi-Fi",
+                language="zh",
+                body="摄像头只支持 2.4 GHz 网络。\n\n## 步骤\n\n打开 App，选择网络。",
+            ),
+        ],
+    )
     first = deskmate(data, "kb", "import", str(good), "--publish")
     assert first.returncode == 0, first.stderr
     assert "'created': 2" in first.stdout and "knowledge index" in first.stdout

@@ -5,10 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, utcnow
+from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
 
 
 class TicketType(StrEnum):
@@ -94,7 +94,7 @@ class TicketNumber(Base):
     __tablename__ = "ticket_numbers"
 
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Ticket(TimestampedBase):

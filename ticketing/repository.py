@@ -74,7 +74,7 @@ def open_load(session: Session, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, i
         .where(Ticket.assignee_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
         .group_by(Ticket.assignee_id)
     )
-    return {row[0]: int(row[1]) for row in rows}
+    return {row[0]: int(row[1]) for row in rows if row[0] is not None}
 
 
 def get_idempotency_key(session: Session, *, scope: str, key: str) -> IdempotencyKey | None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from deskmate.db import TimestampedBase
+from deskmate.db import TimestampedBase, UtcDateTime
 
 
 class Role(StrEnum):
@@ -26,4 +26,4 @@ class ApiToken(TimestampedBase):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

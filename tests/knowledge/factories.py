@@ -14,7 +14,10 @@ def article_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "external_id": "kb-test-1",
         "title": "Connect the camera to Wi-Fi",
-        "body": "The camera needs a 2.4 GHz network.\n\n## Steps\n\n1. Open the app.\n2. Pick the network.",
+        "body": (
+            "The camera needs a 2.4 GHz network.\n\n## Steps\n\n1. Open the app.\n"
+            "2. Pick the network."
+        ),
         "category": "connectivity",
         "product": "Lumora Cam",
         "tags": ["wifi"],

@@ -91,7 +91,7 @@ def test_search_answers_with_the_right_article_and_logs_the_query(
         session,
         external_id="kb-refund",
         title="Get a refund for Lumora Cloud",
-        body="Refunds for the Cloud subscription are paid within 14 days.\n\n## How\n\nAsk in the app.",
+        body="Refunds for Cloud are paid within 14 days.\n\n## How\n\nAsk in the app.",
         category="billing",
         product="Lumora Cloud",
     )

@@ -33,11 +33,13 @@ def post_message(
     except DeskmateError:
         session.commit()  # keep what was stored (a rejected message) before answering the error
         raise
-    session.commit()
+    pending = service.outbound(message)
+    session.commit()  # stored before it goes anywhere; no transaction is open from here on
     assistant: Assistant = request.app.state.assistant
-    replies = service.forward(session, message=message, assistant=assistant)
+    answer = service.ask_assistant(pending, assistant=assistant)
+    service.record_answer(session, message=pending, answer=answer)
     session.commit()
-    return ChatReply(conversation_id=body.conversation_id, messages=replies)
+    return ChatReply(conversation_id=body.conversation_id, messages=answer.replies)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=ChatHistory)

@@ -7,6 +7,8 @@ happens to the assistant afterwards, the customer's words are already on disk.
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -94,27 +96,59 @@ def receive(
     return message
 
 
-def forward(
-    session: Session, *, message: ChatMessage, assistant: Assistant
-) -> list[OutgoingMessage]:
-    """Hand a stored message to the assistant and store what it answers."""
+@dataclass(frozen=True)
+class Outbound:
+    """What the assistant needs of a stored message, read before the transaction ends."""
+
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    sender_id: str
+    text: str
+    language: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AssistantAnswer:
+    replies: list[OutgoingMessage]
+    delivered: bool
+
+
+def outbound(message: ChatMessage) -> Outbound:
     conversation = message.conversation
-    metadata: dict[str, Any] = {"channel": conversation.channel, "language": conversation.language}
+    return Outbound(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        sender_id=conversation.sender_id,
+        text=message.text,
+        language=conversation.language,
+        metadata={"channel": conversation.channel, "language": conversation.language},
+    )
+
+
+def ask_assistant(message: Outbound, *, assistant: Assistant) -> AssistantAnswer:
+    """Call the assistant. No database work here: the caller holds no transaction meanwhile,
+    because the assistant's actions write to the same database (on SQLite a read transaction
+    kept open across their write could not write afterwards)."""
     try:
         replies = assistant.send(
-            sender_id=conversation.sender_id, text=message.text, metadata=metadata
+            sender_id=message.sender_id, text=message.text, metadata=message.metadata
         )
     except AssistantUnavailable:
-        message.delivery = Delivery.FAILED
-        replies = [OutgoingMessage(text=UNAVAILABLE.get(conversation.language, UNAVAILABLE["en"]))]
-        sender = Sender.SYSTEM
-    else:
-        message.delivery = Delivery.DELIVERED
-        sender = Sender.BOT
-    for reply in replies:
+        text = UNAVAILABLE.get(message.language, UNAVAILABLE["en"])
+        return AssistantAnswer(replies=[OutgoingMessage(text=text)], delivered=False)
+    return AssistantAnswer(replies=replies, delivered=True)
+
+
+def record_answer(session: Session, *, message: Outbound, answer: AssistantAnswer) -> None:
+    stored = session.get(ChatMessage, message.message_id)
+    if stored is not None:
+        stored.delivery = Delivery.DELIVERED if answer.delivered else Delivery.FAILED
+    sender = Sender.BOT if answer.delivered else Sender.SYSTEM
+    for reply in answer.replies:
         session.add(
             ChatMessage(
-                conversation_id=conversation.id,
+                conversation_id=message.conversation_id,
                 sender=sender,
                 text=reply.text,
                 buttons=[b.model_dump() for b in reply.buttons],
@@ -122,7 +156,6 @@ def forward(
             )
         )
     session.flush()
-    return replies
 
 
 def history(session: Session, *, channel: str, external_id: str) -> ChatHistory:

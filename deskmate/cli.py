@@ -246,6 +246,45 @@ def bench_chat(
     console.print(table)
 
 
+@bench_app.command("answers")
+def bench_answers(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Answer thresholds against the labelled questions: right, wrong and off-topic answers."""
+    from deskmate.bench_answers import evaluate, threshold_table
+
+    settings = get_settings()
+    with console.status("indexing the demo articles and asking the labelled questions"):
+        rows = threshold_table(evaluate(settings))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    current = {"en": settings.answer_threshold_en, "zh": settings.answer_threshold_zh}
+    table = Table(title="answer thresholds (current ones marked *)")
+    for column in (
+        "lang",
+        "threshold",
+        "answered right",
+        "answered wrong",
+        "off-topic answered",
+        "R@1",
+        "R@5",
+    ):
+        table.add_column(column, justify="right")
+    for row in rows:
+        mark = (
+            "*" if abs(float(str(row["threshold"])) - current[str(row["language"])]) < 1e-9 else ""
+        )
+        table.add_row(
+            str(row["language"]),
+            f"{row['threshold']:.2f}{mark}",
+            f"{row['answered_right']}/{row['answerable']}",
+            str(row["answered_wrong"]),
+            f"{row['off_topic_answered']}/{row['off_topic']}",
+            f"{row['recall_at_1']}/{row['answerable']}",
+            f"{row['recall_at_5']}/{row['answerable']}",
+        )
+    console.print(table)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

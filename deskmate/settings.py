@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(default=1, ge=1)
     # Calibrated on tests/knowledge/questions.jsonl: the best score of an off-topic question
     # stays below these, most answerable questions score above (see the README).
-    answer_threshold_en: float = Field(default=0.45, ge=0, le=1)
-    answer_threshold_zh: float = Field(default=0.42, ge=0, le=1)
+    answer_threshold_en: float = Field(default=0.52, ge=0, le=1)
+    answer_threshold_zh: float = Field(default=0.44, ge=0, le=1)
 
     chat_max_chars: int = Field(default=4000, ge=1)
     chat_rate_per_minute: int = Field(default=30, ge=1)

@@ -1,0 +1,201 @@
+"""Typed HTTP client of the Deskmate app API, as used by the custom actions."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class DeskmateApiSettings(BaseSettings):
+    """Where the actions find the app API (env: DESKMATE_API_URL, _TOKEN, _TIMEOUT)."""
+
+    model_config = SettingsConfigDict(env_prefix="DESKMATE_API_")
+
+    url: str = "http://127.0.0.1:8000"
+    token: SecretStr | None = None
+    timeout: float = Field(default=5.0, gt=0)
+
+
+class DeskmateApiError(Exception):
+    """The app API could not be reached or answered with an error."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+
+
+class KbSearchResult(BaseModel):
+    article_id: str
+    title: str
+    score: float
+    snippet: str
+    url: str
+
+
+class KbSearchRead(BaseModel):
+    query: str
+    decision: Literal["answer", "no_answer"]
+    results: list[KbSearchResult]
+
+    @property
+    def answer(self) -> KbSearchResult | None:
+        """The article that answers the query, if the API decided there is one."""
+        if self.decision == "answer" and self.results:
+            return self.results[0]
+        return None
+
+
+class TicketCreate(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    product: str | None
+    email: str
+    channel: str = "web"
+    conversation_id: str | None
+    language: Literal["en", "zh"]
+    type: str = "fault"
+
+
+class TicketRead(BaseModel):
+    reference: str
+    status: str
+    product: str | None = None
+    description: str
+    email: str | None = None
+    type: str | None = None
+    created_at: datetime
+    team: str | None = None
+    assignee: str | None = None
+
+
+class DeskmateClient:
+    """Calls the app API: knowledge-base search and tickets.
+
+    Each call opens its own short-lived connection, so one client can be shared by concurrent
+    actions and by event loops that come and go (tests). `transport` replaces the network
+    (tests pass an `httpx.MockTransport`).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._headers = {"Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._timeout = httpx.Timeout(timeout)
+        self._transport = transport
+
+    @classmethod
+    def from_env(cls, transport: httpx.AsyncBaseTransport | None = None) -> "DeskmateClient":
+        settings = DeskmateApiSettings()
+        return cls(
+            base_url=settings.url,
+            token=settings.token.get_secret_value() if settings.token else None,
+            timeout=settings.timeout,
+            transport=transport,
+        )
+
+    async def search_kb(self, query: str, *, language: str, k: int = 3) -> KbSearchRead:
+        response = await self._request(
+            "GET", "/api/v1/kb/search", params={"q": query, "k": k, "language": language}
+        )
+        return _parse(KbSearchRead, response)
+
+    async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str) -> TicketRead:
+        """Opens a ticket; the idempotency key makes a retried call return the same ticket."""
+        response = await self._request(
+            "POST",
+            "/api/v1/tickets",
+            json=ticket.model_dump(mode="json"),
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return _parse(TicketRead, response)
+
+    async def get_ticket(self, reference: str) -> TicketRead | None:
+        """Returns the ticket, or None when no ticket has this reference."""
+        try:
+            response = await self._request("GET", f"/api/v1/tickets/{quote(reference, safe='')}")
+        except DeskmateApiError as e:
+            if e.status_code == 404:
+                return None
+            raise
+        return _parse(TicketRead, response)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        # Every call here is safe to repeat (reads, or a create with an idempotency key), so a
+        # refused connection (API restarting) is retried once; timeouts are not, to keep the
+        # worst case at one timeout.
+        async with httpx.AsyncClient(
+            base_url=self._base_url,
+            headers=self._headers,
+            timeout=self._timeout,
+            transport=self._transport,
+        ) as client:
+            try:
+                try:
+                    response = await client.request(
+                        method, path, params=params, json=json, headers=headers
+                    )
+                except httpx.ConnectError:
+                    logger.info("%s %s: cannot connect, retrying once", method, path)
+                    response = await client.request(
+                        method, path, params=params, json=json, headers=headers
+                    )
+            except httpx.HTTPError as e:
+                raise DeskmateApiError(f"{method} {path}: {e!r}") from e
+        if response.is_success:
+            return response
+        code, detail = _error_body(response)
+        raise DeskmateApiError(
+            f"{method} {path}: HTTP {response.status_code} {code}: {detail}",
+            status_code=response.status_code,
+            code=code,
+        )
+
+
+def _error_body(response: httpx.Response) -> tuple[str | None, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text[:200]
+    if isinstance(body, dict):
+        return body.get("error"), str(body.get("detail", ""))
+    return None, str(body)[:200]
+
+
+def _parse(model: type[ModelT], response: httpx.Response) -> ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as e:
+        raise DeskmateApiError(
+            f"unexpected response from {response.request.url.path}: {e}",
+            status_code=response.status_code,
+            code="invalid_response",
+        ) from e
+
+
+ClientFactory = Callable[[], DeskmateClient]
+"""How actions get a client: `DeskmateClient.from_env` in production, a mock-backed one in tests."""

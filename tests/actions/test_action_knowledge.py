@@ -1,0 +1,154 @@
+import asyncio
+from typing import Any
+
+import httpx
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import ActionAnswerQuestion
+from tests.actions.action_factories import API_TOKEN, FakeApi, make_tracker, texts
+
+SEARCH = "/api/v1/kb/search"
+ARTICLE_URL = "http://127.0.0.1:8000/kb/articles/5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01"
+
+
+def search_body(decision: str, query: str = "wifi wont connect") -> dict[str, Any]:
+    results = [
+        {
+            "article_id": "5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01",
+            "title": "Connect your Lumora Cam to Wi-Fi",
+            "score": 0.71,
+            "snippet": "Hold the button for 5 seconds, then pick your 2.4 GHz network in the app.",
+            "url": ARTICLE_URL,
+        },
+        {
+            "article_id": "0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11",
+            "title": "Wi-Fi requirements",
+            "score": 0.52,
+            "snippet": "Lumora devices need 2.4 GHz Wi-Fi.",
+            "url": "http://127.0.0.1:8000/kb/articles/0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11",
+        },
+    ]
+    return {"query": query, "decision": decision, "results": results}
+
+
+def run(
+    api: FakeApi, text: str, language: str = "en"
+) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, intent="ask_question", slots={"language": language})
+    events = asyncio.run(ActionAnswerQuestion(api.client).run(dispatcher, tracker, {}))
+    return dispatcher, events
+
+
+def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_answer_sends_the_article_then_asks_whether_it_helped(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("answer"))
+
+    dispatcher, events = run(api, "wifi wont connect")
+
+    answer, did_it_help = dispatcher.messages
+    assert answer["text"] == (
+        "**Connect your Lumora Cam to Wi-Fi**\n\n"
+        "Hold the button for 5 seconds, then pick your 2.4 GHz network in the app.\n\n"
+        f"[Read the full article]({ARTICLE_URL})"
+    )
+    assert answer["buttons"] == []
+    assert did_it_help["text"] == "Did this help?"
+    assert did_it_help["buttons"] == [
+        {"title": "Yes", "payload": "/affirm"},
+        {"title": "No", "payload": "/deny"},
+    ]
+    assert slots(events) == {"last_question": "wifi wont connect", "kb_decision": "answer"}
+
+
+def test_search_is_called_with_the_message_language_and_token(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("answer"))
+
+    run(api, "  how to reset cam ")
+
+    (request,) = api.requests
+    assert request.url.params["q"] == "how to reset cam"
+    assert request.url.params["k"] == "3"
+    assert request.url.params["language"] == "en"
+    assert request.headers["Authorization"] == f"Bearer {API_TOKEN}"
+
+
+def test_chinese_answer(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("answer", query="摄像头连不上网怎么办"))
+
+    dispatcher, events = run(api, "摄像头连不上网怎么办", language="zh")
+
+    assert api.requests[0].url.params["language"] == "zh"
+    answer, did_it_help = texts(dispatcher)
+    assert answer.endswith(f"[阅读全文]({ARTICLE_URL})")
+    assert did_it_help == "这解决您的问题了吗？"
+    assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == ["是", "否"]
+    assert slots(events)["kb_decision"] == "answer"
+
+
+def test_no_answer_offers_a_ticket(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("no_answer", query="can I get a job at lumora"))
+
+    dispatcher, events = run(api, "can I get a job at lumora")
+
+    (offer,) = dispatcher.messages
+    assert offer["text"] == (
+        "I couldn't find an answer to that in our help center. Shall I open a ticket for you?"
+    )
+    assert offer["buttons"] == [
+        {"title": "Yes", "payload": "/open_ticket"},
+        {"title": "No", "payload": "/deny"},
+    ]
+    assert slots(events) == {
+        "last_question": "can I get a job at lumora",
+        "kb_decision": "no_answer",
+    }
+
+
+def test_no_answer_in_chinese(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, {"query": "q", "decision": "no_answer", "results": []})
+
+    dispatcher, _ = run(api, "你们招聘吗", language="zh")
+
+    assert texts(dispatcher) == ["抱歉，我在帮助中心没有找到相关答案。需要我为您创建一个工单吗？"]
+
+
+def test_api_down_apologises_and_offers_a_ticket(api: FakeApi) -> None:
+    api.fail_with(httpx.ConnectError("connection refused"))
+
+    dispatcher, events = run(api, "wifi wont connect")
+
+    assert len(api.requests) == 2  # a refused connection is retried once
+    (message,) = dispatcher.messages
+    assert message["text"].startswith("Sorry, I can't search our help center right now.")
+    assert message["buttons"][0]["payload"] == "/open_ticket"
+    assert slots(events)["kb_decision"] == "no_answer"
+
+
+def test_api_timeout_is_not_retried(api: FakeApi) -> None:
+    api.fail_with(httpx.ReadTimeout("too slow"))
+
+    dispatcher, _ = run(api, "wifi wont connect", language="zh")
+
+    assert len(api.requests) == 1
+    assert texts(dispatcher) == ["抱歉，帮助中心暂时无法访问。需要我为您创建一个工单吗？"]
+
+
+def test_api_error_response(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 503, {"error": "index_not_ready", "detail": "the index is loading"})
+
+    dispatcher, events = run(api, "wifi wont connect")
+
+    assert texts(dispatcher)[0].startswith("Sorry, I can't search our help center")
+    assert slots(events)["kb_decision"] == "no_answer"
+
+
+def test_unexpected_response_shape_is_treated_as_api_failure(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, {"decision": "maybe"})
+
+    dispatcher, _ = run(api, "wifi wont connect")
+
+    assert texts(dispatcher)[0].startswith("Sorry, I can't search our help center")

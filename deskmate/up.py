@@ -133,7 +133,10 @@ def run_up(settings: Settings, *, console: Console, allow_train: bool = True) ->
     def _request_stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a process started in the background by a script inherits SIGINT as
+    # ignored, and then Python would never raise KeyboardInterrupt for Ctrl-C.
     signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     try:
         for process in processes:
             process.start()

@@ -6,7 +6,6 @@ happens to the assistant afterwards, the customer's words are already on disk.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,8 +21,8 @@ from bot.ratelimit import RateLimiter
 from bot.schemas import ChatHistory, HistoryMessage, OutgoingMessage
 from deskmate.db import utcnow
 from deskmate.errors import NotFound, PayloadTooLarge, RateLimited, Unprocessable
+from deskmate.language import detect_language
 
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HISTORY_LIMIT = 500
 
 UNAVAILABLE = {
@@ -31,10 +30,6 @@ UNAVAILABLE = {
     "back to you; you can also try again in a minute.",
     "zh": "抱歉，智能助手暂时无法使用。您的消息已保存，我们会尽快回复您；您也可以稍后再试。",
 }
-
-
-def detect_language(text: str, *, default: str = "en") -> str:
-    return "zh" if CJK.search(text) else default
 
 
 def get_or_create_conversation(session: Session, *, channel: str, external_id: str) -> Conversation:

@@ -63,9 +63,10 @@ def ensure_service_token(settings: Settings) -> str:
     factory = make_session_factory(get_engine(settings.resolved_database_url))
     with session_scope(factory) as session:
         if path.exists():
+            existing = path.read_text().strip()
             try:
-                authenticate(session, token=path.read_text().strip())
-                return path.read_text().strip()
+                authenticate(session, token=existing)
+                return existing
             except NotAuthenticated:
                 pass
         token = create_token(session, role=Role.INTEGRATION, name="action-server")
@@ -101,9 +102,10 @@ def prepare(settings: Settings, console: Console, *, allow_train: bool) -> tuple
             f"{RASA_BIN} is missing: run `make setup` to create the Rasa environment"
         )
     log = settings.log_dir / "rasa-train.log"
-    if not model_path().exists() and not allow_train:
+    up_to_date = model_path().exists()
+    if not up_to_date and not allow_train:
         raise StartupError("the Rasa model is out of date and --no-train was given")
-    title = "Rasa model ready" if model_path().exists() else f"Rasa model trained (log: {log})"
+    title = "Rasa model ready" if up_to_date else f"Rasa model trained (log: {log})"
     model, _trained = _timed(console, title, lambda: train_if_needed(log_file=log))
     return token, model
 

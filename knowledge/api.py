@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from html import escape
 from pathlib import Path as FilePath
 from string import Template
@@ -47,7 +48,7 @@ def article_page(article_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     article = service.get_article_or_raise(session, article_id=article_id)
     if article.status != ArticleStatus.PUBLISHED:
         raise NotFound(f"No article {article_id}.")
-    page = Template(TEMPLATE.read_text(encoding="utf-8")).safe_substitute(
+    page = _template().safe_substitute(
         title=_escape(article.title),
         body_html=_markdown.render(article.body),
         category=_escape(article.category),
@@ -56,6 +57,11 @@ def article_page(article_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
         language=_escape(article.language),
     )
     return HTMLResponse(page)
+
+
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    return Template(TEMPLATE.read_text(encoding="utf-8"))
 
 
 def _escape(text: str) -> str:

@@ -61,8 +61,7 @@ def chunk_article(title: str, body: str) -> list[Chunk]:
 
 def lead_paragraph(body: str, *, limit: int = 300) -> str:
     """The first paragraph of prose, used as the short answer shown in the chat."""
-    for heading, text in split_sections(body):
-        del heading
+    for _heading, text in split_sections(body):
         for paragraph in _paragraphs(text):
             plain = re.sub(r"[*_`>#]", "", paragraph).strip()
             if plain:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from knowledge.models import Article, ArticleChunk, ArticleStatus, SearchLog
@@ -47,8 +47,13 @@ def delete_chunks(session: Session, article_id: uuid.UUID) -> None:
 
 
 def count_published(session: Session) -> int:
-    return len(
-        session.scalars(select(Article.id).where(Article.status == ArticleStatus.PUBLISHED)).all()
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.status == ArticleStatus.PUBLISHED)
+        )
+        or 0
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
+from deskmate.language import detect_language
 from deskmate.settings import Settings
 from knowledge import repository
 from knowledge.embedding import Embedder, load_embedder
@@ -84,11 +84,8 @@ class Retriever:
         return self.index.search(query, k)
 
 
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
 def query_language(text: str) -> str:
-    return "zh" if CJK.search(text) else "en"
+    return detect_language(text)
 
 
 class LanguageRouter:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken, Role
+from deskmate.auth.permissions import roles_for
 from deskmate.auth.service import authenticate, ensure_role
 from deskmate.settings import Settings
 
@@ -47,4 +48,11 @@ def require_roles(*roles: Role) -> Callable[..., ApiToken]:
         ensure_role(token, allowed)
         return token
 
+    return dependency
+
+
+def require_permission(permission: str) -> Callable[..., ApiToken]:
+    """The dependency every protected route uses; the roles come from the permission matrix."""
+    dependency = require_roles(*roles_for(permission))
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the matrix test
     return dependency

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -139,6 +140,17 @@ class LanguageRouter:
     def ensure_current(self, session: Session) -> bool:
         rebuilt = [r.ensure_current(session) for r in self.distinct()]
         return any(rebuilt)
+
+    def article_published(self, session: Session, *, article_id: uuid.UUID) -> None:
+        """Bring the index up to date after an article was published (or republished).
+
+        Call it after the commit that published the article, with a fresh session.
+        """
+        self.ensure_current(session)
+
+    def article_removed(self, session: Session, *, article_id: uuid.UUID) -> None:
+        """Take an archived or deleted article out of the index; call it after the commit."""
+        self.ensure_current(session)
 
     def warm_up(self) -> None:
         for retriever in self.distinct():

@@ -15,10 +15,10 @@ from deskmate.errors import BadRequest, NotFound
 from knowledge import repository
 from knowledge.chunking import chunk_article, lead_paragraph
 from knowledge.models import Article, ArticleChunk, ArticleStatus, ArticleVersion, SearchLog
+from knowledge.ranking import rank_articles
 from knowledge.retrieval import LanguageRouter, query_language
 from knowledge.schemas import ArticleImport, ImportReport, SearchResponse, SearchResult
 
-CHUNK_CANDIDATES = 40
 MAX_QUERY_CHARS = 1000
 
 
@@ -165,35 +165,19 @@ def search(
         raise BadRequest(f"The query is longer than {MAX_QUERY_CHARS} characters.")
     language = query_language(query)
     threshold = router.thresholds[language]
-    hits = router.for_language(language).search_chunks(query, k=max(CHUNK_CANDIDATES, k * 4))
-    chunks = repository.chunk_articles(session, [chunk_id for chunk_id, _ in hits])
-    best: dict[uuid.UUID, tuple[float, ArticleChunk]] = {}
-    for chunk_id, score in hits:
-        chunk = chunks.get(chunk_id)
-        if chunk is None:
-            continue  # the index is a moment behind a deletion; the database is the truth
-        if chunk.article_id not in best or score > best[chunk.article_id][0]:
-            best[chunk.article_id] = (score, chunk)
-    articles = repository.articles_by_ids(session, list(best))
-    ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
-    results: list[SearchResult] = []
-    for article_id, (score, _chunk) in ranked:
-        article = articles.get(article_id)
-        if article is None or article.status != ArticleStatus.PUBLISHED:
-            continue
-        results.append(
-            SearchResult(
-                article_id=article.id,
-                title=article.title,
-                score=round(score, 4),
-                snippet=lead_paragraph(article.body),
-                url=article_url(public_url, article.id),
-                category=article.category,
-                language=article.language,
-            )
+    ranked = rank_articles(session, router=router, query=query, language=language, k=k)
+    results = [
+        SearchResult(
+            article_id=hit.article_id,
+            title=hit.article.title,
+            score=round(hit.confidence, 4),
+            snippet=lead_paragraph(hit.article.body),
+            url=article_url(public_url, hit.article_id),
+            category=hit.article.category,
+            language=hit.article.language,
         )
-        if len(results) == k:
-            break
+        for hit in ranked
+    ]
     decision = "answer" if results and results[0].score >= threshold else "no_answer"
     repository.add_search_log(
         session,

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from deskmate.auth.models import ApiToken, Role
-from deskmate.deps import SessionDep, require_roles
+from deskmate.auth.models import ApiToken
+from deskmate.deps import SessionDep, require_permission
 from deskmate.pagination import Page, PageParams
 from ticketing import repository, service
 from ticketing.models import TicketStatus
@@ -13,11 +13,8 @@ from ticketing.schemas import TicketCreate, TicketDetail, TicketRead
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
-STAFF = (Role.AGENT, Role.EXPERT, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
-CanWrite = Annotated[
-    ApiToken, Depends(require_roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION))
-]
-CanRead = Annotated[ApiToken, Depends(require_roles(*STAFF))]
+CanWrite = Annotated[ApiToken, Depends(require_permission("tickets.create"))]
+CanRead = Annotated[ApiToken, Depends(require_permission("tickets.read"))]
 
 
 @router.post("", status_code=201, response_model=TicketRead)

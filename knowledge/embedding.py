@@ -74,6 +74,9 @@ class UniversalSentenceEncoder:
         return _normalise(vectors)
 
 
+MODEL_NAMES = {"minilm": MiniLMEmbedder.name, "use": UniversalSentenceEncoder.name}
+
+
 def load_embedder(kind: str, *, threads: int = 1) -> Embedder:
     if kind == "minilm":
         return MiniLMEmbedder(threads=threads)

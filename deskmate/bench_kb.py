@@ -28,9 +28,8 @@ from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.errors import BadRequest
 from deskmate.settings import REPO_ROOT, Settings
 from knowledge import service
-from knowledge.fusion import ArticleHit, reciprocal_rank_fusion
 from knowledge.models import Article
-from knowledge.ranking import Signals, gather_signals, rank_articles
+from knowledge.ranking import Signals, fuse, gather_signals, rank_articles
 from knowledge.retrieval import LanguageRouter, query_language
 from knowledge.schemas import ArticleImport
 
@@ -91,19 +90,12 @@ class Scores:
 
 def signal_rankings(signals: Signals) -> dict[str, list[uuid.UUID]]:
     """The article rankings compared by the bench, from one query's signals."""
-
-    def ids(ranking: Sequence[ArticleHit]) -> list[uuid.UUID]:
-        return [hit.article_id for hit in ranking]
-
-    def rrf(*rankings: Sequence[ArticleHit]) -> list[uuid.UUID]:
-        return [article_id for article_id, _ in reciprocal_rank_fusion(rankings)]
-
     return {
-        "bm25": ids(signals.lexical),
-        "dense": rrf(*signals.dense),  # own embedder, fused with the cross-lingual one if any
-        "dense-own": ids(signals.dense[0]),  # the query language's embedder alone
-        "fused": rrf(*signals.dense, signals.lexical),  # what rank_articles returns
-        "fused-own": rrf(signals.dense[0], signals.lexical),
+        "bm25": [hit.article_id for hit in signals.lexical],
+        "dense-own": [hit.article_id for hit in signals.dense[0]],  # the language's embedder
+        "dense": fuse(signals, lexical=False),  # with the cross-lingual embedder if any
+        "fused-own": fuse(signals, dense=[0]),
+        "fused": fuse(signals),  # what rank_articles returns
     }
 
 

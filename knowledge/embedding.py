@@ -75,6 +75,8 @@ class UniversalSentenceEncoder:
 
 
 MODEL_NAMES = {"minilm": MiniLMEmbedder.name, "use": UniversalSentenceEncoder.name}
+# The article languages a model can read; a model not listed reads them all.
+MODEL_LANGUAGES = {MiniLMEmbedder.name: frozenset({"en"})}
 
 
 def load_embedder(kind: str, *, threads: int = 1) -> Embedder:

@@ -11,12 +11,13 @@ raw fused scores.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from knowledge import repository
-from knowledge.fusion import ArticleHit, best_per_article, reciprocal_rank_fusion
+from knowledge.fusion import RRF_K, ArticleHit, best_per_article, interleave, reciprocal_rank_fusion
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -36,66 +37,104 @@ class RankedArticle:
 class Signals:
     """Each signal's article ranking for one query (best first)."""
 
+    language: str  # the query's
     dense: list[list[ArticleHit]]  # the language's own embedder first, then the cross-lingual one
     lexical: list[ArticleHit]
+    dense_languages: list[frozenset[str] | None]  # what each dense ranking's model reads
+    multilingual: int | None  # which dense ranking reads every language, if any
+    threshold: float  # the answer threshold of the query's language
+    articles: dict[uuid.UUID, Article]  # every published article that any signal found
+
+    def same_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
+        return [h for h in ranking if self.articles[h.article_id].language == self.language]
 
 
 def gather_signals(
     session: Session, *, router: LanguageRouter, query: str, language: str, depth: int
 ) -> Signals:
-    dense_hits = [r.search_chunks(query, k=depth) for r in router.dense_for_language(language)]
+    retrievers = router.dense_for_language(language)
+    dense_hits = [r.search_chunks(query, k=depth) for r in retrievers]
     lexical_hits = router.lexical_search(session, query, k=depth)
     chunk_ids = {chunk_id for hits in [*dense_hits, lexical_hits] for chunk_id, _ in hits}
     chunks = repository.chunk_articles(session, list(chunk_ids))
-    owner = {chunk_id: chunk.article_id for chunk_id, chunk in chunks.items()}
+    found = repository.articles_by_ids(session, list({c.article_id for c in chunks.values()}))
+    articles = {i: a for i, a in found.items() if a.status == ArticleStatus.PUBLISHED}
+    owner = {i: c.article_id for i, c in chunks.items() if c.article_id in articles}
     return Signals(
+        language=language,
         dense=[best_per_article(hits, owner) for hits in dense_hits],
         lexical=best_per_article(lexical_hits, owner),
+        dense_languages=[r.languages for r in retrievers],
+        multilingual=next((i for i, r in enumerate(retrievers) if r.languages is None), None),
+        threshold=router.thresholds.get(language, 1.0),
+        articles=articles,
     )
 
 
 def confidence_of(signals: Signals, article_id: uuid.UUID) -> tuple[float, int | None]:
-    """(confidence, best chunk) from the first dense signal that found the article.
+    """(confidence, best chunk) from the first dense signal that reads the article and found it.
 
     The language's own embedder comes first because the thresholds are calibrated on it; a
     cross-lingual find is vouched for by the multilingual cosine. BM25 alone never vouches.
     """
-    for ranking in signals.dense:
+    language = signals.articles[article_id].language
+    for ranking, languages in zip(signals.dense, signals.dense_languages, strict=True):
+        if languages is not None and language not in languages:
+            continue
         for hit in ranking:
             if hit.article_id == article_id:
                 return max(0.0, min(1.0, hit.score)), hit.chunk_id
     return 0.0, None
 
 
-def fuse(signals: Signals) -> list[tuple[uuid.UUID, float]]:
-    return reciprocal_rank_fusion([*signals.dense, signals.lexical])
+def fuse(
+    signals: Signals, *, dense: Sequence[int] | None = None, lexical: bool = True
+) -> list[uuid.UUID]:
+    """The chosen dense signals (default: all) and BM25 (unless told not), fused; best first.
+
+    Articles in the query's language are ranked by reciprocal rank fusion; articles in the
+    other language join at the rank the multilingual embedder gives them (``fusion.interleave``).
+    When the best own-language article is good enough to answer (its own embedder's cosine
+    reaches the answer threshold), it stays first: a customer is better served in their language.
+    """
+    chosen = list(range(len(signals.dense))) if dense is None else list(dense)
+    rankings = [signals.same_language(signals.dense[i]) for i in chosen]
+    if lexical:
+        rankings.append(signals.same_language(signals.lexical))
+    own = [article_id for article_id, _ in reciprocal_rank_fusion(rankings)]
+    if signals.multilingual is None or signals.multilingual not in chosen:
+        return own
+    multilingual = signals.dense[signals.multilingual]
+    other = {h.article_id for h in multilingual} - {
+        h.article_id for h in signals.same_language(multilingual)
+    }
+    if own and confidence_of(signals, own[0])[0] >= signals.threshold:
+        rest = [h for h in multilingual if h.article_id != own[0]]
+        return [own[0], *interleave(own[1:], rest, other)]
+    return interleave(own, multilingual, other)
 
 
 def rank_articles(
     session: Session, *, router: LanguageRouter, query: str, language: str, k: int
 ) -> list[RankedArticle]:
-    """Up to ``k`` published articles for ``query``, each represented by its best chunk."""
+    """Up to ``k`` published articles for ``query``, each represented by its best chunk.
+
+    ``score`` is 1/(60 + rank) of the fused order: it orders, it is not a probability.
+    """
     signals = gather_signals(
         session, router=router, query=query, language=language, depth=max(CHUNK_CANDIDATES, k * 4)
     )
-    fused = fuse(signals)
     lexical_chunk = {hit.article_id: hit.chunk_id for hit in signals.lexical}
-    articles = repository.articles_by_ids(session, [article_id for article_id, _ in fused])
     ranked: list[RankedArticle] = []
-    for article_id, score in fused:
-        article = articles.get(article_id)
-        if article is None or article.status != ArticleStatus.PUBLISHED:
-            continue
+    for rank, article_id in enumerate(fuse(signals)[:k], start=1):
         confidence, chunk_id = confidence_of(signals, article_id)
         ranked.append(
             RankedArticle(
                 article_id=article_id,
-                score=score,
+                score=1 / (RRF_K + rank),
                 confidence=confidence,
                 chunk_id=chunk_id if chunk_id is not None else lexical_chunk[article_id],
-                article=article,
+                article=signals.articles[article_id],
             )
         )
-        if len(ranked) == k:
-            break
     return ranked

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from deskmate.language import detect_language
 from deskmate.settings import Settings
 from knowledge import repository
-from knowledge.embedding import MODEL_NAMES, Embedder, Vectors, load_embedder
+from knowledge.embedding import MODEL_LANGUAGES, MODEL_NAMES, Embedder, Vectors, load_embedder
 from knowledge.index import DenseIndex, IndexMeta, build_faiss
 from knowledge.lexical import BM25Index, Tokenizer
 
@@ -62,6 +62,11 @@ class Retriever:
     @property
     def model_name(self) -> str:
         return self._embedder.name if self._embedder else MODEL_NAMES[self._embedder_kind]
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        """The languages the embedder reads; None for all (MiniLM reads only English)."""
+        return MODEL_LANGUAGES.get(self.model_name)
 
     def _embed(self, texts: list[str], progress: Progress | None = None) -> Vectors:
         embedder = self.embedder

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.embedding import Embedder
-from knowledge.fusion import ArticleHit, best_per_article, reciprocal_rank_fusion
+from knowledge.fusion import ArticleHit, best_per_article, interleave, reciprocal_rank_fusion
 from knowledge.ranking import gather_signals, rank_articles
 from tests.knowledge.factories import add_article
 from tests.knowledge.routers import single_router
@@ -71,3 +71,14 @@ def test_fused_ranking_finds_an_exact_error_code_that_meaning_alone_misses(
     assert ranked[0].confidence == pytest.approx(dense_best[ranked[0].article_id])
     assert all(0 <= r.confidence <= 1 for r in ranked)
     assert ranked[0].chunk_id in {c.id for c in ranked[0].article.chunks}
+
+
+def test_interleave_gives_other_language_articles_their_multilingual_rank() -> None:
+    d = uuid.UUID(int=4)
+    # multilingual ranking: C (other language), A, D (other language), B
+    multilingual = [ArticleHit(C, 0.6, 3), ArticleHit(A, 0.5, 1), ArticleHit(d, 0.4, 4)]
+    multilingual.append(ArticleHit(B, 0.3, 2))
+    # own-language fused order is B, A: the own slots (2nd and 4th) are filled in that order
+    assert interleave([B, A], multilingual, {C, d}) == [C, B, d, A]
+    assert interleave([B, A], [], set()) == [B, A]
+    assert interleave([], multilingual, {C, d}) == [C, d]

@@ -17,6 +17,7 @@ from knowledge.chunking import chunk_article
 from knowledge.embedding import load_embedder
 from knowledge.schemas import ArticleImport
 
+NPROBES = (8, 16, 32, 64)
 SIGNALS = ("bm25", "dense-own", "dense", "fused-own", "fused")
 GROUPS = ("en", "zh", "cross-lingual", "all")
 
@@ -44,10 +45,11 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
     table = Table(
         title=f"scale run: synthetic chunks, 1 thread, query embedding ({embedder}) included"
     )
-    for column in ("chunks", "index", "build s", "memory MB", "p50 ms", "p95 ms", "recall@10"):
+    columns = ("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10")
+    for column in columns:
         table.add_column(column, justify="right")
     for row in rows:
-        kind = f"ivf{row.nlist} nprobe {row.nprobe}" if row.kind == "ivf" else "exact"
+        kind = f"ivf{row.nlist}/{row.nprobe}" if row.kind == "ivf" else "exact"
         table.add_row(
             f"{row.chunks:,}",
             kind,
@@ -55,6 +57,7 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
             f"{row.memory_mb:.0f}",
             f"{row.p50_ms:.1f}",
             f"{row.p95_ms:.1f}",
+            f"{row.search_p50_ms:.2f}",
             f"{row.recall_at_10:.3f}",
         )
     return table
@@ -77,6 +80,7 @@ def run_bench_kb(
     articles: Path | None,
     sizes: Sequence[int],
     as_json: bool,
+    scale_embedder: str | None = None,
 ) -> None:
     question_files = list(questions or QUESTIONS)
     article_file = articles or ARTICLES
@@ -103,20 +107,18 @@ def run_bench_kb(
         )
         console.print(f"publish → searchable: {report.publish_to_search_ms:.0f} ms")
     if sizes:
-        embedder = load_embedder(settings.embedder_en, threads=settings.embedding_threads)
+        kind = scale_embedder or settings.embedder_en
+        embedder = load_embedder(kind, threads=settings.embedding_threads)
         with console.status("embedding the real chunks that seed the synthetic ones"):
             seeds = embedder.encode(_chunk_texts(article_file))
         queries = [q.q for path in question_files for q in load_questions(path)]
+        nprobes = sorted({settings.index_nprobe, *NPROBES})
         rows = []
         for size in sizes:
             with console.status(f"scale run: {size:,} chunks"):
                 rows.extend(
                     run_scale(
-                        embedder=embedder,
-                        seeds=seeds,
-                        queries=queries,
-                        sizes=[size],
-                        nprobe=settings.index_nprobe,
+                        embedder=embedder, seeds=seeds, queries=queries, size=size, nprobes=nprobes
                     )
                 )
         output["scale"] = [row.as_dict() for row in rows]

@@ -13,8 +13,6 @@ searched with one FAISS thread. Recall@10 compares the index's top 10 with the e
 
 from __future__ import annotations
 
-import gc
-import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ import faiss
 import numpy as np
 
 from knowledge.embedding import Embedder, Vectors
-from knowledge.index import build_faiss
+from knowledge.index import build_faiss, set_nprobe
 
 CHUNKS_PER_TOPIC = 100
 TOPIC_COSINE = 0.75
@@ -59,9 +57,9 @@ def synthetic_chunks(seeds: Vectors, count: int, *, seed: int = 0) -> Vectors:
     return out
 
 
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def index_bytes(index: faiss.Index) -> int:
+    """What the index takes on disk (and, within a few percent, in memory)."""
+    return int(faiss.serialize_index(index).nbytes)
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,7 @@ class ScaleRow:
     memory_mb: float
     p50_ms: float
     p95_ms: float
+    search_p50_ms: float
     recall_at_10: float
 
     def as_dict(self) -> dict[str, object]:
@@ -87,18 +86,24 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _measure(
     index: faiss.Index, embedder: Embedder, queries: list[str], truth: np.ndarray
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
+    """(p50, p95) of embed + search, p50 of search alone, recall@10 against ``truth``."""
     latencies: list[float] = []
+    searches: list[float] = []
     found = 0
     for number, text in enumerate(queries):
         start = time.perf_counter()
         vector = embedder.encode([text])
+        searched = time.perf_counter()
         _scores, ids = index.search(vector, 10)
-        latencies.append((time.perf_counter() - start) * 1000)
+        done = time.perf_counter()
+        latencies.append((done - start) * 1000)
+        searches.append((done - searched) * 1000)
         found += len(set(ids[0].tolist()) & set(truth[number].tolist()))
     return (
         statistics.median(latencies),
         _percentile(latencies, 0.95),
+        statistics.median(searches),
         found / (10 * len(queries)),
     )
 
@@ -108,42 +113,41 @@ def run_scale(
     embedder: Embedder,
     seeds: Vectors,
     queries: list[str],
-    sizes: list[int],
-    nprobe: int,
+    size: int,
+    nprobes: list[int],
 ) -> list[ScaleRow]:
-    """For each size: the exact index and the IVF index the app builds above its threshold."""
+    """The exact index and the IVF index (at each nprobe) over ``size`` synthetic chunks."""
     faiss.omp_set_num_threads(1)
+    vectors = synthetic_chunks(seeds, size)
+    ids = np.arange(size, dtype=np.int64)
     query_vectors = embedder.encode(queries)
     rows: list[ScaleRow] = []
-    for size in sizes:
-        vectors = synthetic_chunks(seeds, size)
-        ids = np.arange(size, dtype=np.int64)
-        truth: np.ndarray | None = None
-        for exact_max in (size, 0):  # exact first: it gives the ground truth
-            gc.collect()
-            before = rss_bytes()
-            start = time.perf_counter()
-            index, kind, nlist = build_faiss(
-                vectors, ids, dim=vectors.shape[1], exact_max=exact_max, nprobe=nprobe
-            )
-            build_s = time.perf_counter() - start
-            memory = rss_bytes() - before
-            if truth is None:
-                truth = index.search(query_vectors, 10)[1]
-            p50, p95, recall = _measure(index, embedder, queries, truth)
+    truth: np.ndarray | None = None
+    for exact_max in (size, 0):  # exact first: it gives the ground truth
+        start = time.perf_counter()
+        index, kind, nlist = build_faiss(
+            vectors, ids, dim=vectors.shape[1], exact_max=exact_max, nprobe=nprobes[0]
+        )
+        build_s = time.perf_counter() - start
+        memory_mb = index_bytes(index) / 2**20
+        if truth is None:
+            truth = index.search(query_vectors, 10)[1]
+        for nprobe in nprobes if kind == "ivf" else [0]:
+            set_nprobe(index, nprobe)
+            p50, p95, search_p50, recall = _measure(index, embedder, queries, truth)
             rows.append(
                 ScaleRow(
                     chunks=size,
                     kind=kind,
                     nlist=nlist,
-                    nprobe=nprobe if kind == "ivf" else 0,
+                    nprobe=nprobe,
                     build_s=build_s,
-                    memory_mb=memory / 2**20,
+                    memory_mb=memory_mb,
                     p50_ms=p50,
                     p95_ms=p95,
+                    search_p50_ms=search_p50,
                     recall_at_10=recall,
                 )
             )
-            del index
-        del vectors
+        del index
     return rows

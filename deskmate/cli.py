@@ -320,6 +320,10 @@ def bench_kb(
     scale: Annotated[
         str, typer.Option(help="Synthetic chunk counts for the scale run ('' to skip).")
     ] = "10000,100000,1000000",
+    scale_embedder: Annotated[
+        str | None,
+        typer.Option(help="Embedder for the scale run: minilm or use (default: embedder_en)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
@@ -330,6 +334,8 @@ def bench_kb(
         sizes = [int(part) for part in scale.split(",") if part.strip()]
     except ValueError as exc:
         raise _fail(f"--scale takes comma-separated chunk counts, not {scale!r}") from exc
+    if scale_embedder not in (None, "minilm", "use"):
+        raise _fail("--scale-embedder is minilm or use")
     if any(size < 100 for size in sizes):
         raise _fail("--scale sizes must be at least 100 chunks")
     try:
@@ -340,6 +346,7 @@ def bench_kb(
             articles=articles,
             sizes=sizes,
             as_json=as_json,
+            scale_embedder=scale_embedder,
         )
     except DeskmateError as exc:
         raise _fail(exc.detail) from exc

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     lexical_chinese: str = Field(default="bigram", pattern="^(jieba|bigram)$")
     # Exact search up to this many vectors; an IVF index (searching nprobe lists) above it.
     index_exact_max_vectors: int = Field(default=50_000, ge=1)
-    index_nprobe: int = Field(default=16, ge=1)
+    index_nprobe: int = Field(default=64, ge=1)
     # Calibrated on tests/knowledge/questions.jsonl: the best score of an off-topic question
     # stays below these, most answerable questions score above (see the README).
     answer_threshold_en: float = Field(default=0.52, ge=0, le=1)

@@ -39,7 +39,7 @@ class Retriever:
         embedder_kind: str = "minilm",
         threads: int = 1,
         exact_max: int = 50_000,
-        nprobe: int = 16,
+        nprobe: int = 64,
     ) -> None:
         self.index = DenseIndex(index_dir)
         self.exact_max = exact_max

@@ -148,6 +148,13 @@ def test_above_the_threshold_the_index_is_ivf_and_still_updates_incrementally(
     assert index.size() == (meta.count + 1)
     ranked = rank_articles(session, router=router, query="pair smart plug", language="en", k=1)
     assert ranked[0].article.external_id == "kb-new"
+    new = _article(session, "kb-new")
+    new.status = ArticleStatus.ARCHIVED
+    session.flush()
+    router.article_removed(session, article_id=new.id)
+    assert index.size() == meta.count
+    ranked = rank_articles(session, router=router, query="pair smart plug", language="en", k=3)
+    assert new.id not in {r.article_id for r in ranked}
 
 
 def test_ivf_recall_against_exact_on_clustered_vectors() -> None:

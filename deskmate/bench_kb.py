@@ -27,7 +27,6 @@ from deskmate import seed as demo
 from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.errors import BadRequest
 from deskmate.settings import REPO_ROOT, Settings
-from knowledge import service
 from knowledge.models import Article
 from knowledge.ranking import Signals, fuse, gather_signals, rank_articles
 from knowledge.retrieval import LanguageRouter, query_language
@@ -152,7 +151,9 @@ def _group_names(question: Question, languages: dict[str, str]) -> list[str]:
     return groups
 
 
-def publish_to_searchable_ms(factory: Callable[[], Session], router: LanguageRouter) -> float:
+def publish_to_searchable_ms(
+    factory: Callable[[], Session], router: LanguageRouter, workdir: Path
+) -> float:
     """Publish a new article, run the index hook, and time until a search ranks it first."""
     data = ArticleImport(
         external_id="bench-publish-probe",
@@ -161,9 +162,11 @@ def publish_to_searchable_ms(factory: Callable[[], Session], router: LanguageRou
         category="setup",
         language="en",
     )
+    probe = workdir / "probe.jsonl"
+    probe.write_text(data.model_dump_json() + "\n", encoding="utf-8")
     start = time.perf_counter()
     with factory() as session:
-        service.upsert_article(session, data=data, publish_now=True, author="bench")
+        demo.seed_articles(session, path=probe)  # imports and publishes, as `kb import --publish`
         session.commit()
     with factory() as session:
         article = session.scalar(select(Article).where(Article.external_id == data.external_id))
@@ -209,5 +212,6 @@ def evaluate_quality(
                     ids = [external[article_id] for article_id in ranking]
                     for group in _group_names(question, languages):
                         report.score(signal, group).add(ids, question.expected)
-        report.publish_to_search_ms = publish_to_searchable_ms(factory, router)
+        with tempfile.TemporaryDirectory() as workdir:
+            report.publish_to_search_ms = publish_to_searchable_ms(factory, router, Path(workdir))
     return report

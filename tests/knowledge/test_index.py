@@ -195,6 +195,12 @@ def test_published_through_the_service_hook_answers_the_next_query(
         return [r.article_id for r in result.results]
 
     assert draft.id not in found()
-    service.publish(session, article=draft)
+    add_article(  # the same content again, now published
+        session,
+        external_id="kb-draft",
+        title="Replace the thermostat batteries",
+        body="Use two AAA lithium batteries.",
+        category="setup",
+    )
     router.article_published(session, article_id=draft.id)
     assert found()[0] == draft.id

@@ -48,6 +48,9 @@ class Signals:
     def same_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
         return [h for h in ranking if self.articles[h.article_id].language == self.language]
 
+    def other_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
+        return [h for h in ranking if self.articles[h.article_id].language != self.language]
+
 
 def gather_signals(
     session: Session, *, router: LanguageRouter, query: str, language: str, depth: int
@@ -96,18 +99,16 @@ def fuse(
     other language join at the rank the multilingual embedder gives them (``fusion.interleave``).
     When the best own-language article is good enough to answer (its own embedder's cosine
     reaches the answer threshold), it stays first: a customer is better served in their language.
+    Without a multilingual embedder, other-language articles can only come last.
     """
     chosen = list(range(len(signals.dense))) if dense is None else list(dense)
-    rankings = [signals.same_language(signals.dense[i]) for i in chosen]
-    if lexical:
-        rankings.append(signals.same_language(signals.lexical))
-    own = [article_id for article_id, _ in reciprocal_rank_fusion(rankings)]
+    rankings = [signals.dense[i] for i in chosen] + ([signals.lexical] if lexical else [])
+    own = [a for a, _ in reciprocal_rank_fusion([signals.same_language(r) for r in rankings])]
     if signals.multilingual is None or signals.multilingual not in chosen:
-        return own
+        others = reciprocal_rank_fusion([signals.other_language(r) for r in rankings])
+        return own + [article_id for article_id, _ in others]
     multilingual = signals.dense[signals.multilingual]
-    other = {h.article_id for h in multilingual} - {
-        h.article_id for h in signals.same_language(multilingual)
-    }
+    other = {h.article_id for h in signals.other_language(multilingual)}
     if own and confidence_of(signals, own[0])[0] >= signals.threshold:
         rest = [h for h in multilingual if h.article_id != own[0]]
         return [own[0], *interleave(own[1:], rest, other)]
@@ -124,7 +125,12 @@ def rank_articles(
     signals = gather_signals(
         session, router=router, query=query, language=language, depth=max(CHUNK_CANDIDATES, k * 4)
     )
-    lexical_chunk = {hit.article_id: hit.chunk_id for hit in signals.lexical}
+    # For an article no embedder that reads it found: the chunk some other signal matched.
+    fallback_chunk = {
+        hit.article_id: hit.chunk_id
+        for ranking in [signals.lexical, *reversed(signals.dense)]
+        for hit in reversed(ranking)
+    }
     ranked: list[RankedArticle] = []
     for rank, article_id in enumerate(fuse(signals)[:k], start=1):
         confidence, chunk_id = confidence_of(signals, article_id)
@@ -133,7 +139,7 @@ def rank_articles(
                 article_id=article_id,
                 score=1 / (RRF_K + rank),
                 confidence=confidence,
-                chunk_id=chunk_id if chunk_id is not None else lexical_chunk[article_id],
+                chunk_id=chunk_id if chunk_id is not None else fallback_chunk[article_id],
                 article=signals.articles[article_id],
             )
         )

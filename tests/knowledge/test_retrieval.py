@@ -74,6 +74,8 @@ def test_an_english_question_reaches_a_chinese_article_through_the_cross_lingual
         return ranked[0].article.external_id
 
     assert top(without) == "kb-test-1"  # MiniLM and BM25 cannot read the Chinese article
+    last = rank_articles(session, router=without, query=query, language="en", k=2)[-1]
+    assert last.article.external_id == "kb-zh-privacy" and last.confidence == 0.0
     assert top(with_cross) == "kb-zh-privacy"
     best = rank_articles(session, router=with_cross, query=query, language="en", k=1)[0]
     assert best.confidence > 0.3  # vouched for by the multilingual cosine, not MiniLM's

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,16 +113,36 @@ def seed(
 
 
 def _reindex() -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from deskmate.db import session_scope
     from knowledge.retrieval import LanguageRouter
 
-    retriever = LanguageRouter.from_settings(get_settings())
+    router = LanguageRouter.from_settings(get_settings())
+    counts: list[int] = []
     with (
         session_scope(_session_factory()) as session,
-        console.status("building the knowledge index"),
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
     ):
-        count = retriever.rebuild(session)
-    console.print(f"knowledge index: {count} chunks")
+        for retriever in router.distinct():
+            task = progress.add_task(f"embedding chunks ({retriever.model_name})", total=None)
+
+            def advance(done: int, total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            counts.append(retriever.rebuild(session, progress=advance))
+        router.lexical.sync(session, token=router.version())
+    count = max(counts, default=0)
+    kinds = ", ".join(
+        f"{r.model_name}: {meta.kind}" for r in router.distinct() if (meta := r.index.read_meta())
+    )
+    console.print(f"knowledge index: {count} chunks ({kinds})")
     return count
 
 
@@ -283,6 +304,52 @@ def bench_answers(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
             f"{row['recall_at_5']}/{row['answerable']}",
         )
     console.print(table)
+
+
+@bench_app.command("kb")
+def bench_kb(
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--questions", exists=True, dir_okay=False, help="Question file(s) (JSONL); repeatable."
+        ),
+    ] = None,
+    articles: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Articles (JSONL).")
+    ] = None,
+    scale: Annotated[
+        str, typer.Option(help="Synthetic chunk counts for the scale run ('' to skip).")
+    ] = "10000,100000,1000000",
+    scale_embedder: Annotated[
+        str | None,
+        typer.Option(help="Embedder for the scale run: minilm or use (default: embedder_en)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
+    from deskmate.bench_kb_report import run_bench_kb
+    from deskmate.errors import DeskmateError
+
+    try:
+        sizes = [int(part) for part in scale.split(",") if part.strip()]
+    except ValueError as exc:
+        raise _fail(f"--scale takes comma-separated chunk counts, not {scale!r}") from exc
+    if scale_embedder not in (None, "minilm", "use"):
+        raise _fail("--scale-embedder is minilm or use")
+    if any(size < 100 for size in sizes):
+        raise _fail("--scale sizes must be at least 100 chunks")
+    try:
+        run_bench_kb(
+            get_settings(),
+            console=console,
+            questions=questions,
+            articles=articles,
+            sizes=sizes,
+            as_json=as_json,
+            scale_embedder=scale_embedder,
+        )
+    except DeskmateError as exc:
+        raise _fail(exc.detail) from exc
 
 
 def main() -> None:

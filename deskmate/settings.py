@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     embedder_en: str = Field(default="minilm", pattern="^(minilm|use)$")
     embedder_zh: str = Field(default="use", pattern="^(minilm|use)$")
     embedding_threads: int = Field(default=1, ge=1)
+    # A second, multilingual dense signal fused into every language's ranking ("" for none), so
+    # an English question can reach a Chinese article and the reverse (see `deskmate bench kb`).
+    embedder_cross: str = Field(default="use", pattern="^(minilm|use|)$")
+    # BM25's Chinese tokenization: jieba word segmentation or character bigrams.
+    lexical_chinese: str = Field(default="bigram", pattern="^(jieba|bigram)$")
+    # Exact search up to this many vectors; an IVF index (searching nprobe lists) above it.
+    index_exact_max_vectors: int = Field(default=50_000, ge=1)
+    index_nprobe: int = Field(default=64, ge=1)
     # Calibrated on tests/knowledge/questions.jsonl: the best score of an off-topic question
     # stays below these, most answerable questions score above (see the README).
     answer_threshold_en: float = Field(default=0.52, ge=0, le=1)

@@ -74,6 +74,11 @@ class UniversalSentenceEncoder:
         return _normalise(vectors)
 
 
+MODEL_NAMES = {"minilm": MiniLMEmbedder.name, "use": UniversalSentenceEncoder.name}
+# The article languages a model can read; a model not listed reads them all.
+MODEL_LANGUAGES = {MiniLMEmbedder.name: frozenset({"en"})}
+
+
 def load_embedder(kind: str, *, threads: int = 1) -> Embedder:
     if kind == "minilm":
         return MiniLMEmbedder(threads=threads)

@@ -1,18 +1,23 @@
 """Ranking: the published articles that best match a query, best first.
 
 This is the seam between retrieval (how candidates are found and ordered) and the answer policy
-(whether the best one is good enough to answer). ``score`` orders the results; ``confidence`` is
-on the scale the answer thresholds are calibrated on, so the policy never reads raw fused scores.
+(whether the best one is good enough to answer). ``score`` orders the results: the reciprocal
+rank fusion of the dense rankings (the query language's embedder, then the cross-lingual one)
+and BM25. ``confidence`` is on the scale the answer thresholds are calibrated on -- the cosine
+of the article's best chunk under the query language's own embedder -- so the policy never reads
+raw fused scores.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from knowledge import repository
+from knowledge.fusion import RRF_K, ArticleHit, best_per_article, interleave, reciprocal_rank_fusion
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -28,36 +33,114 @@ class RankedArticle:
     article: Article
 
 
+@dataclass(frozen=True)
+class Signals:
+    """Each signal's article ranking for one query (best first)."""
+
+    language: str  # the query's
+    dense: list[list[ArticleHit]]  # the language's own embedder first, then the cross-lingual one
+    lexical: list[ArticleHit]
+    dense_languages: list[frozenset[str] | None]  # what each dense ranking's model reads
+    multilingual: int | None  # which dense ranking reads every language, if any
+    threshold: float  # the answer threshold of the query's language
+    articles: dict[uuid.UUID, Article]  # every published article that any signal found
+
+    def same_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
+        return [h for h in ranking if self.articles[h.article_id].language == self.language]
+
+    def other_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
+        return [h for h in ranking if self.articles[h.article_id].language != self.language]
+
+
+def gather_signals(
+    session: Session, *, router: LanguageRouter, query: str, language: str, depth: int
+) -> Signals:
+    retrievers = router.dense_for_language(language)
+    dense_hits = [r.search_chunks(query, k=depth) for r in retrievers]
+    lexical_hits = router.lexical_search(session, query, k=depth)
+    chunk_ids = {chunk_id for hits in [*dense_hits, lexical_hits] for chunk_id, _ in hits}
+    chunks = repository.chunk_articles(session, list(chunk_ids))
+    found = repository.articles_by_ids(session, list({c.article_id for c in chunks.values()}))
+    articles = {i: a for i, a in found.items() if a.status == ArticleStatus.PUBLISHED}
+    owner = {i: c.article_id for i, c in chunks.items() if c.article_id in articles}
+    return Signals(
+        language=language,
+        dense=[best_per_article(hits, owner) for hits in dense_hits],
+        lexical=best_per_article(lexical_hits, owner),
+        dense_languages=[r.languages for r in retrievers],
+        multilingual=next((i for i, r in enumerate(retrievers) if r.languages is None), None),
+        threshold=router.thresholds.get(language, 1.0),
+        articles=articles,
+    )
+
+
+def confidence_of(signals: Signals, article_id: uuid.UUID) -> tuple[float, int | None]:
+    """(confidence, best chunk) from the first dense signal that reads the article and found it.
+
+    The language's own embedder comes first because the thresholds are calibrated on it; a
+    cross-lingual find is vouched for by the multilingual cosine. BM25 alone never vouches.
+    """
+    language = signals.articles[article_id].language
+    for ranking, languages in zip(signals.dense, signals.dense_languages, strict=True):
+        if languages is not None and language not in languages:
+            continue
+        for hit in ranking:
+            if hit.article_id == article_id:
+                return max(0.0, min(1.0, hit.score)), hit.chunk_id
+    return 0.0, None
+
+
+def fuse(
+    signals: Signals, *, dense: Sequence[int] | None = None, lexical: bool = True
+) -> list[uuid.UUID]:
+    """The chosen dense signals (default: all) and BM25 (unless told not), fused; best first.
+
+    Articles in the query's language are ranked by reciprocal rank fusion; articles in the
+    other language join at the rank the multilingual embedder gives them (``fusion.interleave``).
+    When the best own-language article is good enough to answer (its own embedder's cosine
+    reaches the answer threshold), it stays first: a customer is better served in their language.
+    Without a multilingual embedder, other-language articles can only come last.
+    """
+    chosen = list(range(len(signals.dense))) if dense is None else list(dense)
+    rankings = [signals.dense[i] for i in chosen] + ([signals.lexical] if lexical else [])
+    own = [a for a, _ in reciprocal_rank_fusion([signals.same_language(r) for r in rankings])]
+    if signals.multilingual is None or signals.multilingual not in chosen:
+        others = reciprocal_rank_fusion([signals.other_language(r) for r in rankings])
+        return own + [article_id for article_id, _ in others]
+    multilingual = signals.dense[signals.multilingual]
+    other = {h.article_id for h in signals.other_language(multilingual)}
+    if own and confidence_of(signals, own[0])[0] >= signals.threshold:
+        rest = [h for h in multilingual if h.article_id != own[0]]
+        return [own[0], *interleave(own[1:], rest, other)]
+    return interleave(own, multilingual, other)
+
+
 def rank_articles(
     session: Session, *, router: LanguageRouter, query: str, language: str, k: int
 ) -> list[RankedArticle]:
-    """Up to ``k`` published articles for ``query``, each represented by its best chunk."""
-    hits = router.for_language(language).search_chunks(query, k=max(CHUNK_CANDIDATES, k * 4))
-    chunks = repository.chunk_articles(session, [chunk_id for chunk_id, _ in hits])
-    best: dict[uuid.UUID, tuple[float, int]] = {}
-    for chunk_id, score in hits:
-        chunk = chunks.get(chunk_id)
-        if chunk is None:
-            continue  # the index is a moment behind a deletion; the database is the truth
-        if chunk.article_id not in best or score > best[chunk.article_id][0]:
-            best[chunk.article_id] = (score, chunk_id)
-    articles = repository.articles_by_ids(session, list(best))
+    """Up to ``k`` published articles for ``query``, each represented by its best chunk.
+
+    ``score`` is 1/(60 + rank) of the fused order: it orders, it is not a probability.
+    """
+    signals = gather_signals(
+        session, router=router, query=query, language=language, depth=max(CHUNK_CANDIDATES, k * 4)
+    )
+    # For an article no embedder that reads it found: the chunk some other signal matched.
+    fallback_chunk = {
+        hit.article_id: hit.chunk_id
+        for ranking in [signals.lexical, *reversed(signals.dense)]
+        for hit in reversed(ranking)
+    }
     ranked: list[RankedArticle] = []
-    for article_id, (score, chunk_id) in sorted(
-        best.items(), key=lambda item: item[1][0], reverse=True
-    ):
-        article = articles.get(article_id)
-        if article is None or article.status != ArticleStatus.PUBLISHED:
-            continue
+    for rank, article_id in enumerate(fuse(signals)[:k], start=1):
+        confidence, chunk_id = confidence_of(signals, article_id)
         ranked.append(
             RankedArticle(
                 article_id=article_id,
-                score=score,
-                confidence=score,
-                chunk_id=chunk_id,
-                article=article,
+                score=1 / (RRF_K + rank),
+                confidence=confidence,
+                chunk_id=chunk_id if chunk_id is not None else fallback_chunk[article_id],
+                article=signals.articles[article_id],
             )
         )
-        if len(ranked) == k:
-            break
     return ranked

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -33,6 +34,36 @@ def published_chunks(session: Session) -> list[tuple[int, str, int, uuid.UUID]]:
         .order_by(ArticleChunk.id)
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def published_chunk_signatures(session: Session) -> dict[int, int]:
+    """{chunk id: signature} of every published chunk; the signature changes when the chunk does.
+
+    Chunk ids can be reused (SQLite hands out max(id)+1 again after a delete), so the index
+    compares (article, version, text length) too, without reading the texts.
+    """
+    rows = session.execute(
+        select(ArticleChunk.id, Article.id, Article.version, func.length(ArticleChunk.text))
+        .join(Article, Article.id == ArticleChunk.article_id)
+        .where(Article.status == ArticleStatus.PUBLISHED)
+    )
+    return {r[0]: chunk_signature(r[1], r[2], r[3]) for r in rows}
+
+
+def chunk_signature(article_id: uuid.UUID, version: int, length: int) -> int:
+    digest = hashlib.blake2b(f"{article_id}:{version}:{length}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def chunk_texts(session: Session, chunk_ids: Sequence[int]) -> dict[int, str]:
+    texts: dict[int, str] = {}
+    for start in range(0, len(chunk_ids), 500):
+        batch = list(chunk_ids[start : start + 500])
+        rows = session.execute(
+            select(ArticleChunk.id, ArticleChunk.text).where(ArticleChunk.id.in_(batch))
+        )
+        texts.update({r[0]: r[1] for r in rows})
+    return texts
 
 
 def chunk_articles(session: Session, chunk_ids: Sequence[int]) -> dict[int, ArticleChunk]:

@@ -1,0 +1,217 @@
+"""``deskmate bench kb``: retrieval quality of BM25, dense and fused rankings, side by side.
+
+Loads the articles into a throwaway SQLite database and index directory, asks every labelled
+question, and scores each signal's article ranking: Recall@1, Recall@5 and MRR per question
+language, overall, and for the cross-lingual questions (those whose expected articles are all in
+the other language). Query latency is measured through ``rank_articles`` (embedding included).
+The scale run on synthetic chunks is in ``deskmate.bench_kb_scale``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskmate import migrate
+from deskmate import seed as demo
+from deskmate.db import make_engine, make_session_factory, session_scope
+from deskmate.errors import BadRequest
+from deskmate.settings import REPO_ROOT, Settings
+from knowledge.models import Article
+from knowledge.ranking import Signals, fuse, gather_signals, rank_articles
+from knowledge.retrieval import LanguageRouter, query_language
+from knowledge.schemas import ArticleImport
+
+QUESTIONS = (
+    REPO_ROOT / "tests" / "knowledge" / "questions.jsonl",
+    REPO_ROOT / "tests" / "knowledge" / "crosslingual.jsonl",
+)
+DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    language: str
+    expected: frozenset[str]
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read {"q", "language", "expected": [external id, ...]} lines; a bad line is an error."""
+    questions: list[Question] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(Question(row["q"], row["language"], frozenset(row["expected"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise BadRequest(f"{path} line {number}: not a question line ({exc})") from exc
+    return questions
+
+
+@dataclass
+class Scores:
+    """Recall@1, Recall@5 and MRR accumulated over answerable questions."""
+
+    n: int = 0
+    hits1: int = 0
+    hits5: int = 0
+    reciprocal: float = 0.0
+
+    def add(self, ranking: Sequence[str], expected: frozenset[str]) -> None:
+        self.n += 1
+        rank = next((i for i, eid in enumerate(ranking, start=1) if eid in expected), None)
+        if rank is not None:
+            self.hits1 += rank == 1
+            self.hits5 += rank <= 5
+            self.reciprocal += 1 / rank
+
+    def row(self) -> dict[str, float | int]:
+        n = max(self.n, 1)
+        return {
+            "n": self.n,
+            "recall_at_1": self.hits1 / n,
+            "recall_at_5": self.hits5 / n,
+            "mrr": self.reciprocal / n,
+        }
+
+
+def signal_rankings(signals: Signals) -> dict[str, list[uuid.UUID]]:
+    """The article rankings compared by the bench, from one query's signals."""
+    return {
+        "bm25": [hit.article_id for hit in signals.lexical],
+        "dense-own": [hit.article_id for hit in signals.dense[0]],  # the language's embedder
+        "dense": fuse(signals, lexical=False),  # with the cross-lingual embedder if any
+        "fused-own": fuse(signals, dense=[0]),
+        "fused": fuse(signals),  # what rank_articles returns
+    }
+
+
+@dataclass
+class QualityReport:
+    scores: dict[tuple[str, str], Scores] = field(default_factory=dict)  # (signal, group)
+    latencies_ms: list[float] = field(default_factory=list)
+    publish_to_search_ms: float | None = None
+
+    def score(self, signal: str, group: str) -> Scores:
+        return self.scores.setdefault((signal, group), Scores())
+
+    def rows(self) -> list[dict[str, object]]:
+        return [
+            {"signal": signal, "group": group, **scores.row()}
+            for (signal, group), scores in self.scores.items()
+        ]
+
+    def latency(self) -> dict[str, float]:
+        values = sorted(self.latencies_ms)
+        if not values:
+            return {"p50_ms": 0.0, "p95_ms": 0.0}
+        return {
+            "p50_ms": statistics.median(values),
+            "p95_ms": values[min(len(values) - 1, round(0.95 * (len(values) - 1)))],
+        }
+
+
+@contextmanager
+def throwaway_kb(
+    settings: Settings, articles: Path
+) -> Iterator[tuple[Callable[[], Session], LanguageRouter]]:
+    """A temporary database with ``articles`` published and indexed, and its router."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        router = LanguageRouter.from_settings(settings.model_copy(update={"data_dir": Path(tmp)}))
+        with session_scope(factory) as session:
+            demo.seed_articles(session, path=articles)
+        with session_scope(factory) as session:
+            router.rebuild(session)
+        try:
+            yield factory, router
+        finally:
+            engine.dispose()
+
+
+def _group_names(question: Question, languages: dict[str, str]) -> list[str]:
+    groups = [question.language, "all"]
+    if all(languages.get(eid, question.language) != question.language for eid in question.expected):
+        groups.append("cross-lingual")
+    return groups
+
+
+def publish_to_searchable_ms(
+    factory: Callable[[], Session], router: LanguageRouter, workdir: Path
+) -> float:
+    """Publish a new article, run the index hook, and time until a search ranks it first."""
+    data = ArticleImport(
+        external_id="bench-publish-probe",
+        title="Calibrate the Lumora Aquarium sensor",
+        body="Hold the calibrate key on the aquarium sensor until the ring glows violet.",
+        category="setup",
+        language="en",
+    )
+    probe = workdir / "probe.jsonl"
+    probe.write_text(data.model_dump_json() + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    with factory() as session:
+        demo.seed_articles(session, path=probe)  # imports and publishes, as `kb import --publish`
+        session.commit()
+    with factory() as session:
+        article = session.scalar(select(Article).where(Article.external_id == data.external_id))
+        assert article is not None
+        router.article_published(session, article_id=article.id)
+        found = rank_articles(
+            session, router=router, query="aquarium sensor calibration", language="en", k=1
+        )
+    elapsed = (time.perf_counter() - start) * 1000
+    if not found or found[0].article_id != article.id:
+        raise RuntimeError("the article just published was not found by search")
+    return elapsed
+
+
+def evaluate_quality(
+    settings: Settings, *, questions: Sequence[Path], articles: Path
+) -> QualityReport:
+    asked = [question for path in questions for question in load_questions(path)]
+    report = QualityReport()
+    with throwaway_kb(settings, articles) as (factory, router):
+        with factory() as session:
+            external: dict[uuid.UUID, str] = {}
+            languages: dict[str, str] = {}
+            for article in session.scalars(select(Article)):
+                external[article.id] = article.external_id or str(article.id)
+                languages[external[article.id]] = article.language
+            missing = {eid for q in asked for eid in q.expected} - set(languages)
+            if missing:
+                raise BadRequest(
+                    f"questions expect articles not in {articles}: {sorted(missing)[:5]}"
+                )
+            for question in asked:
+                language = query_language(question.q)
+                start = time.perf_counter()
+                rank_articles(session, router=router, query=question.q, language=language, k=5)
+                report.latencies_ms.append((time.perf_counter() - start) * 1000)
+                if not question.expected:
+                    continue
+                signals = gather_signals(
+                    session, router=router, query=question.q, language=language, depth=DEPTH
+                )
+                for signal, ranking in signal_rankings(signals).items():
+                    ids = [external[article_id] for article_id in ranking]
+                    for group in _group_names(question, languages):
+                        report.score(signal, group).add(ids, question.expected)
+        with tempfile.TemporaryDirectory() as workdir:
+            report.publish_to_search_ms = publish_to_searchable_ms(factory, router, Path(workdir))
+    return report

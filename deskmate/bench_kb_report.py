@@ -1,0 +1,128 @@
+"""Runs ``deskmate bench kb`` and prints its tables (quality, latency, scale)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from deskmate.bench_kb import QUESTIONS, QualityReport, evaluate_quality, load_questions
+from deskmate.bench_kb_scale import ScaleRow, run_scale
+from deskmate.seed import ARTICLES
+from deskmate.settings import Settings
+from knowledge.chunking import chunk_article
+from knowledge.embedding import load_embedder
+from knowledge.schemas import ArticleImport
+
+NPROBES = (8, 16, 32, 64)
+SIGNALS = ("bm25", "dense-own", "dense", "fused-own", "fused")
+GROUPS = ("en", "zh", "cross-lingual", "all")
+
+
+def quality_table(report: QualityReport) -> Table:
+    table = Table(title="retrieval quality over the answerable questions")
+    for column in ("questions", "ranking", "R@1", "R@5", "MRR"):
+        table.add_column(column, justify="left" if column in ("questions", "ranking") else "right")
+    groups = [g for g in GROUPS if any(key[1] == g for key in report.scores)]
+    for group in groups:
+        for signal in SIGNALS:
+            row = report.score(signal, group).row()
+            table.add_row(
+                f"{group} (n={row['n']})" if signal == SIGNALS[0] else "",
+                signal,
+                f"{row['recall_at_1']:.3f}",
+                f"{row['recall_at_5']:.3f}",
+                f"{row['mrr']:.3f}",
+                end_section=signal == SIGNALS[-1],
+            )
+    return table
+
+
+def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
+    table = Table(
+        title=f"scale run: synthetic chunks, 1 thread, query embedding ({embedder}) included"
+    )
+    columns = ("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for row in rows:
+        kind = f"ivf{row.nlist}/{row.nprobe}" if row.kind == "ivf" else "exact"
+        table.add_row(
+            f"{row.chunks:,}",
+            kind,
+            f"{row.build_s:.1f}",
+            f"{row.memory_mb:.0f}",
+            f"{row.p50_ms:.1f}",
+            f"{row.p95_ms:.1f}",
+            f"{row.search_p50_ms:.2f}",
+            f"{row.recall_at_10:.3f}",
+        )
+    return table
+
+
+def _chunk_texts(articles: Path) -> list[str]:
+    texts: list[str] = []
+    for line in articles.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = ArticleImport.model_validate_json(line)
+            texts.extend(chunk.text for chunk in chunk_article(item.title, item.body))
+    return texts
+
+
+def run_bench_kb(
+    settings: Settings,
+    *,
+    console: Console,
+    questions: Sequence[Path] | None,
+    articles: Path | None,
+    sizes: Sequence[int],
+    as_json: bool,
+    scale_embedder: str | None = None,
+) -> None:
+    question_files = list(questions or QUESTIONS)
+    article_file = articles or ARTICLES
+    with console.status("indexing the articles and asking the labelled questions"):
+        report = evaluate_quality(settings, questions=question_files, articles=article_file)
+    output: dict[str, object] = {
+        "config": {
+            "embedder_en": settings.embedder_en,
+            "embedder_zh": settings.embedder_zh,
+            "embedder_cross": settings.embedder_cross,
+            "lexical_chinese": settings.lexical_chinese,
+        },
+        "quality": report.rows(),
+        "latency": report.latency(),
+        "publish_to_searchable_ms": report.publish_to_search_ms,
+    }
+    if not as_json:
+        console.print(f"configuration: {output['config']}")
+        console.print(quality_table(report))
+        latency = report.latency()
+        console.print(
+            f"query latency through rank_articles (embedding included): "
+            f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms"
+        )
+        console.print(f"publish → searchable: {report.publish_to_search_ms:.0f} ms")
+    if sizes:
+        kind = scale_embedder or settings.embedder_en
+        embedder = load_embedder(kind, threads=settings.embedding_threads)
+        with console.status("embedding the real chunks that seed the synthetic ones"):
+            seeds = embedder.encode(_chunk_texts(article_file))
+        queries = [q.q for path in question_files for q in load_questions(path)]
+        nprobes = sorted({settings.index_nprobe, *NPROBES})
+        rows = []
+        for size in sizes:
+            with console.status(f"scale run: {size:,} chunks"):
+                rows.extend(
+                    run_scale(
+                        embedder=embedder, seeds=seeds, queries=queries, size=size, nprobes=nprobes
+                    )
+                )
+        output["scale"] = [row.as_dict() for row in rows]
+        if not as_json:
+            console.print(scale_table(rows, embedder.name))
+    if as_json:
+        console.print_json(json.dumps(output))

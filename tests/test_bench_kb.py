@@ -1,0 +1,106 @@
+"""``deskmate bench kb``: its metrics, its synthetic chunks, and the command end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deskmate.bench_kb import Scores, load_questions
+from deskmate.bench_kb_scale import run_scale, synthetic_chunks
+from deskmate.errors import BadRequest
+from knowledge.embedding import Embedder
+from tests.knowledge.factories import article_data, write_jsonl
+from tests.test_cli import deskmate
+
+
+def test_scores_are_recall_at_1_and_5_and_mean_reciprocal_rank() -> None:
+    scores = Scores()
+    scores.add(["a", "b"], frozenset({"a"}))  # rank 1
+    scores.add(["x", "y", "b"], frozenset({"b", "z"}))  # rank 3
+    scores.add(["x"] * 5 + ["c"], frozenset({"c"}))  # rank 6: outside the top 5
+    scores.add(["x"], frozenset({"c"}))  # not found
+    row = scores.row()
+    assert row["n"] == 4
+    assert row["recall_at_1"] == pytest.approx(1 / 4)
+    assert row["recall_at_5"] == pytest.approx(2 / 4)
+    assert row["mrr"] == pytest.approx((1 + 1 / 3 + 1 / 6) / 4)
+
+
+def test_a_bad_question_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"q": "hi", "language": "en", "expected": []}\n{"q": "no language"}\n')
+    with pytest.raises(BadRequest, match="line 2"):
+        load_questions(path)
+
+
+def test_synthetic_chunks_cluster_around_the_real_ones() -> None:
+    rng = np.random.default_rng(3)
+    seeds = rng.standard_normal((20, 64)).astype(np.float32)
+    seeds /= np.linalg.norm(seeds, axis=1, keepdims=True)
+    chunks = synthetic_chunks(seeds, 3000)
+    assert chunks.shape == (3000, 64) and chunks.dtype == np.float32
+    assert np.allclose(np.linalg.norm(chunks, axis=1), 1, atol=1e-4)
+    nearest_seed = (chunks @ seeds.T).max(axis=1)
+    # close to a real chunk (cosine ~0.75 x 0.8), but not copies of it
+    assert 0.4 < float(np.median(nearest_seed)) < 0.8
+
+
+def test_scale_run_compares_ivf_with_exact(embedder: Embedder) -> None:
+    seeds = embedder.encode(["reset the hub", "connect the camera to wifi", "refund my plan"])
+    rows = run_scale(
+        embedder=embedder,
+        seeds=seeds,
+        queries=["how do I reset", "camera wifi problem"],
+        size=4000,
+        nprobes=[1, 64],
+    )
+    assert [(r.kind, r.nprobe) for r in rows] == [("flat", 0), ("ivf", 1), ("ivf", 64)]
+    assert rows[0].recall_at_10 == 1.0
+    assert rows[1].recall_at_10 <= rows[2].recall_at_10
+    assert rows[2].recall_at_10 == 1.0  # 64 probes of 64 lists: the whole index
+    assert all(r.p50_ms > 0 and r.memory_mb > 0 for r in rows)
+
+
+def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: Path) -> None:
+    articles = write_jsonl(
+        tmp_path / "articles.jsonl",
+        [
+            article_data(),
+            article_data(
+                external_id="kb-refund",
+                title="Get a refund for Lumora Cloud",
+                body="Refunds for the Cloud subscription are paid within 14 days.",
+                category="billing",
+            ),
+        ],
+    )
+    questions = tmp_path / "questions.jsonl"
+    lines = [
+        {"q": "camera will not join my wifi", "language": "en", "expected": ["kb-test-1"]},
+        {"q": "money back for the cloud plan", "language": "en", "expected": ["kb-refund"]},
+        {"q": "can I work at lumora", "language": "en", "expected": []},
+    ]
+    questions.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    data = tmp_path / "data"
+    args = ["bench", "kb", "--articles", str(articles), "--questions", str(questions)]
+
+    result = deskmate(data, *args, "--scale", "", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    rows = {(r["signal"], r["group"]): r for r in report["quality"]}
+    assert {s for s, _ in rows} == {"bm25", "dense-own", "dense", "fused-own", "fused"}
+    assert rows[("fused", "all")]["n"] == 2 and rows[("fused", "all")]["recall_at_1"] == 1.0
+    assert report["latency"]["p50_ms"] > 0 and report["publish_to_searchable_ms"] > 0
+
+    bad = deskmate(data, *args, "--scale", "10k")
+    assert bad.returncode == 1 and "comma-separated" in bad.stderr
+    unknown = write_jsonl(
+        tmp_path / "q2.jsonl", [{"q": "x", "language": "en", "expected": ["nope"]}]
+    )
+    missing = deskmate(
+        data, "bench", "kb", "--articles", str(articles), "--questions", str(unknown)
+    )
+    assert missing.returncode == 1 and "nope" in missing.stderr

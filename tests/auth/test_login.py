@@ -163,29 +163,17 @@ def test_user_creation_rules(session: Session) -> None:
         users.create_user(session, email="A@B.CO", name="B", role=Role.AGENT, password=PASSWORD)
 
 
-def test_cli_creates_a_user_who_can_sign_in(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
+def test_cli_creates_a_user_who_can_sign_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskmate.db import make_engine, make_session_factory
+    from tests.test_cli import deskmate
 
+    monkeypatch.setenv("DESKMATE_USER_PASSWORD", PASSWORD)
     data = tmp_path / "data"
-    env = dict(
-        os.environ, DESKMATE_DATA_DIR=str(data), DESKMATE_USER_PASSWORD=PASSWORD, COLUMNS="200"
-    )
-    env.pop("DESKMATE_DATABASE_URL", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "deskmate.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    assert run("db", "upgrade").returncode == 0
-    ok = run(
+    assert deskmate(data, "db", "upgrade").returncode == 0
+    ok = deskmate(
+        data,
         "user",
         "create",
         "--email",
@@ -196,12 +184,14 @@ def test_cli_creates_a_user_who_can_sign_in(tmp_path: Path) -> None:
         "knowledge_manager",
     )
     assert ok.returncode == 0, ok.stderr
-    again = run("user", "create", "--email", "kim@example.com", "--name", "K", "--role", "agent")
+    again = deskmate(
+        data, "user", "create", "--email", "kim@example.com", "--name", "K", "--role", "agent"
+    )
     assert again.returncode == 1 and "already exists" in again.stderr
-    wizard = run("user", "create", "--email", "w@example.com", "--name", "W", "--role", "wizard")
+    wizard = deskmate(
+        data, "user", "create", "--email", "w@example.com", "--name", "W", "--role", "wizard"
+    )
     assert wizard.returncode == 1 and "unknown role" in wizard.stderr
-
-    from deskmate.db import make_engine, make_session_factory
 
     engine = make_engine(f"sqlite:///{data / 'deskmate.db'}")
     with make_session_factory(engine)() as session:

@@ -191,6 +191,8 @@
       var when = h("input", { type: "datetime-local", name: "publish_at", "aria-label": "Publish at" });
       var actions = h("div", { class: "actions" });
       var s = article.status;
+      var mine = !!C.me() && article.author === C.me().email;
+      var selfReview = mine ? "You wrote this version: someone else must review it." : null;
       if (editable) {
         actions.appendChild(h("button", { class: "button", type: "button", onclick: function () { save().catch(function (e) { if (e.message !== "incomplete") showError(e); }); } }, isNew ? "Create draft" : "Save"));
         if (!isNew) {
@@ -200,10 +202,10 @@
         }
       }
       if (s === "in_review" && !article.approved && C.can(AUTHORS)) {
-        actions.appendChild(h("button", { class: "button primary", type: "button", onclick: function () { act("/approve", { comment: comment.value.trim() || null }, "Approved."); } }, "Approve"));
+        actions.appendChild(h("button", { class: "button primary", type: "button", disabled: mine, title: selfReview, onclick: function () { act("/approve", { comment: comment.value.trim() || null }, "Approved."); } }, "Approve"));
       }
       if (s === "in_review" && C.can(AUTHORS)) {
-        actions.appendChild(h("button", { class: "button danger", type: "button", onclick: function () {
+        actions.appendChild(h("button", { class: "button danger", type: "button", disabled: mine, title: selfReview, onclick: function () {
           if (!comment.value.trim()) { C.notify("Say why in the comment, so the author knows what to change.", "error"); comment.focus(); return; }
           act("/reject", { comment: comment.value.trim() }, "Sent back to the author.");
         } }, "Reject"));
@@ -237,8 +239,9 @@
         h("h1", null, isNew ? "New article" : article.title)));
       container.appendChild(meta);
       if (!editable && !isNew && C.can(AUTHORS)) {
-        container.appendChild(h("p", { class: "hint" }, s === "draft" ? "" : "Only drafts can be edited: move it back to draft to change it."));
+        container.appendChild(h("p", { class: "hint" }, "Only drafts can be edited: move it back to draft to change it."));
       }
+      if (s === "in_review" && mine) container.appendChild(h("p", { class: "hint" }, selfReview + " Waiting for a reviewer."));
       container.appendChild(h("form", { class: "editor", onsubmit: function (e) { e.preventDefault(); } },
         h("div", { class: "editor-fields" },
           field("Title", inputs.title),

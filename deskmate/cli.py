@@ -175,7 +175,7 @@ def kb_import(
     except DeskmateError as exc:
         raise _fail(f"{exc.detail}; nothing was imported") from exc
     console.print(f"imported {path}: {report.model_dump()}")
-    if publish:
+    if publish or report.updated:  # an update of a published article changes what is served
         _reindex()
 
 

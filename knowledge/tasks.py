@@ -39,8 +39,8 @@ async def publish_due_forever(
     PostgreSQL the due rows are claimed with FOR UPDATE SKIP LOCKED, so each is published once.
     """
     while True:
+        await asyncio.sleep(interval)
         try:
             await asyncio.to_thread(publish_due, session_factory, router=router)
         except Exception:  # a failed sweep is retried on the next tick, never kills the loop
             logger.exception("scheduled publishing failed")
-        await asyncio.sleep(interval)

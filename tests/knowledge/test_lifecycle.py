@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskmate import migrate
 from deskmate.auth.models import Role
 from deskmate.auth.service import create_token
+from deskmate.db import make_engine, make_session_factory
 from knowledge import tasks
 from knowledge.embedding import Embedder
 from tests.apps import client_for, make_app
@@ -293,3 +295,34 @@ def test_bad_input_is_refused_clearly(team: Team) -> None:
     _error(team.call("ann", "POST", missing + "/submit"), 404, "not_found")
     preview = team.ok("ann", "POST", "/api/v1/kb/preview", json={"body": "**hi** <b>x</b>"})
     assert preview["html"] == "<p><strong>hi</strong> &lt;b&gt;x&lt;/b&gt;</p>\n"
+
+
+def test_the_app_publishes_scheduled_articles_by_itself(
+    data_dir: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    # Its own database: the scheduler's thread and the requests use connections at the same
+    # time, which the shared one-transaction test connection cannot do.
+    url = f"sqlite:///{tmp_path / 'scheduler.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    session_factory = make_session_factory(engine)
+    app = make_app(
+        data_dir=data_dir,
+        session_factory=session_factory,
+        embedder=embedder,
+        kb_schedule_interval=0.2,
+    )
+    with client_for(app) as client:  # runs the lifespan, and with it the scheduler
+        team = Team(client, session_factory)
+        article = team.create()
+        path = f"/api/v1/kb/articles/{article['id']}"
+        team.ok("ann", "POST", f"{path}/submit")
+        team.ok("eve", "POST", f"{path}/approve")
+        when = (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat()
+        team.ok("kim", "POST", f"{path}/schedule", json={"publish_at": when})
+        deadline = time.monotonic() + 10
+        while team.ok("ann", "GET", path)["status"] != "published":
+            assert time.monotonic() < deadline, "the scheduled article was not published"
+            time.sleep(0.1)
+        assert team.search_titles("doorbell wifi") == [WIFI["title"]]
+    engine.dispose()

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, UnaryExpression, delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from knowledge.models import Article, ArticleChunk, ArticleStatus, SearchLog
+from knowledge.models import Article, ArticleChunk, ArticleStatus, ArticleVersion, SearchLog
 
 
 def get_article(session: Session, article_id: uuid.UUID) -> Article | None:
@@ -119,6 +119,10 @@ def list_articles(
     total = session.scalar(select(func.count()).select_from(Article).where(*conditions)) or 0
     rows = session.scalars(
         select(Article)
+        # Article.author reads the versions: load their authors (not their bodies) in one query.
+        .options(
+            selectinload(Article.versions).load_only(ArticleVersion.version, ArticleVersion.author)
+        )
         .where(*conditions)
         .order_by(ARTICLE_SORTS[sort], Article.id)
         .offset(offset)

@@ -246,3 +246,81 @@ def test_author_writes_reviewer_approves_manager_publishes(
         assert external == [], f"the console must load nothing from other sites: {external}"
     finally:
         context.close()
+
+
+SPRINKLER_TITLE = "Set a rain delay on the Lumora Sprinkler"
+SPRINKLER_BODY = (
+    "A rain delay pauses every watering schedule of the Lumora Sprinkler for 24, 48 or 72 "
+    "hours, then resumes them on its own.\n\n## Steps\n\n1. Open the Sprinkler in the app.\n"
+    "2. Tap **Rain delay** and pick how long.\n3. To end it early, tap **Resume watering**."
+)
+
+
+def _write_and_submit(page: Page, title: str, body: str) -> None:
+    page.get_by_role("button", name="New article").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Category").fill("devices")
+    page.get_by_label("Body (Markdown)").fill(body)
+    page.get_by_role("button", name="Create draft").click()
+    expect(page.locator(".meta-line .status-draft")).to_be_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".meta-line .status-in_review")).to_be_visible()
+
+
+def _approve_and_publish(page: Page, title: str) -> None:
+    page.get_by_role("link", name="Review queue").click()
+    card = page.locator(".review-card", has_text=title)
+    card.get_by_role("button", name="Approve").click()
+    expect(card.locator(".badge.approved")).to_be_visible()
+    card.get_by_role("button", name="Publish now").click()
+    # Publishing waits for the index update, which re-embeds with both embedders here.
+    expect(page.locator("#notice")).to_contain_text("Published", timeout=120_000)
+
+
+@pytest.mark.browser
+@pytest.mark.e2e
+def test_a_published_article_answers_in_the_web_chat(
+    chromium_browser: Browser,  # noqa: F811
+    live_stack,
+) -> None:
+    url = live_stack.app_url
+    engine = make_engine(live_stack.settings.resolved_database_url)
+    with make_session_factory(engine)() as session:
+        for email, name, role in (
+            ("writer@lumora.test", "Wendy Writer", Role.EXPERT),
+            ("manager@lumora.test", "Max Manager", Role.KNOWLEDGE_MANAGER),
+        ):
+            create_user(session, email=email, name=name, role=role, password=PASSWORD)
+        session.commit()
+    engine.dispose()
+    question = "how do I set a rain delay on my sprinkler"
+    before = httpx.get(f"{url}/api/v1/kb/search", params={"q": question}).json()
+    assert SPRINKLER_TITLE not in [r["title"] for r in before["results"]]
+
+    context = chromium_browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/console")
+        page.get_by_label("E-mail").fill("writer@lumora.test")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        _write_and_submit(page, SPRINKLER_TITLE, SPRINKLER_BODY)
+        _sign_out(page)
+        page.get_by_label("E-mail").fill("manager@lumora.test")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        _approve_and_publish(page, SPRINKLER_TITLE)
+
+        page.goto(f"{url}/")
+        box = page.get_by_label("Your message")
+        box.fill(question)
+        box.press("Enter")
+        answer = page.locator("#messages .message-bot .bubble", has_text=SPRINKLER_TITLE)
+        expect(answer).to_be_visible(timeout=60_000)
+        found = httpx.get(f"{url}/api/v1/kb/search", params={"q": question}).json()
+        assert found["results"][0]["title"] == SPRINKLER_TITLE
+        link = page.locator("#messages .message-bot .bubble a").last
+        expect(link).to_have_attribute("href", found["results"][0]["url"])
+        _shot(page, "08-chat-answers-with-the-new-article")
+    finally:
+        context.close()

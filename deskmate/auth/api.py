@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from deskmate.auth import users
 from deskmate.auth.principal import Principal
+from deskmate.auth.throttle import MemoryRateLimiter
 from deskmate.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -19,7 +20,8 @@ from deskmate.deps import (
     current_principal,
     require_permission,
 )
-from deskmate.errors import DeskmateError
+from deskmate.errors import DeskmateError, RateLimited
+from deskmate.settings import Settings
 
 router = APIRouter(tags=["auth"])
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "console"
@@ -46,10 +48,27 @@ def _me(principal: Principal) -> MeRead:
     )
 
 
+def _throttle(request: Request, settings: Settings) -> None:
+    """Per client address, on top of the per-account lock: slows down guessing across accounts."""
+    limiter = request.app.state.rate_limiter
+    if limiter is None:
+        limiter = getattr(request.app.state, "login_limiter", None)
+        if limiter is None:
+            limiter = request.app.state.login_limiter = MemoryRateLimiter()
+    address = request.client.host if request.client else "unknown"
+    if not limiter.hit(f"login:{address}", limit=settings.login_rate_per_minute):
+        raise RateLimited("Too many sign-in attempts from this address; wait a minute.")
+
+
 @router.post("/api/v1/auth/login", response_model=MeRead)
 def login(
-    data: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep
+    request: Request,
+    data: LoginRequest,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MeRead:
+    _throttle(request, settings)
     try:
         user, issued = users.login(
             session,

@@ -116,6 +116,24 @@ def test_repeated_failures_lock_the_account_for_a_while(
     assert _login(client)["status"] == 200
 
 
+def test_sign_in_attempts_from_one_address_are_rate_limited(
+    data_dir: Path, session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    app = make_app(
+        data_dir=data_dir,
+        session_factory=session_factory,
+        embedder=embedder,
+        login_rate_per_minute=3,
+    )
+    client = client_for(app)
+    statuses = [
+        _login(client, email=f"user{n}@example.com", password="guess")["status"] for n in range(3)
+    ]
+    assert statuses == [401, 401, 401]
+    limited = _login(client, email="someone@example.com")
+    assert limited["status"] == 429 and limited["body"]["error"] == "rate_limited"
+
+
 def test_logout_ends_the_session_even_for_a_copied_cookie(client: TestClient) -> None:
     assert _login(client)["status"] == 200
     copied = dict(client.cookies)

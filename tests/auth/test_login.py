@@ -116,16 +116,11 @@ def test_repeated_failures_lock_the_account_for_a_while(
     assert _login(client)["status"] == 200
 
 
-def test_sign_in_attempts_from_one_address_are_rate_limited(
-    data_dir: Path, session_factory: sessionmaker[Session], embedder: Embedder
-) -> None:
-    app = make_app(
-        data_dir=data_dir,
-        session_factory=session_factory,
-        embedder=embedder,
-        login_rate_per_minute=3,
+def test_sign_in_attempts_from_one_address_are_rate_limited(client: TestClient) -> None:
+    app = client.app
+    app.state.settings = app.state.settings.model_copy(  # type: ignore[attr-defined]
+        update={"login_rate_per_minute": 3}
     )
-    client = client_for(app)
     statuses = [
         _login(client, email=f"user{n}@example.com", password="guess")["status"] for n in range(3)
     ]

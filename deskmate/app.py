@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,11 +21,13 @@ from bot.api import router as chat_router
 from bot.assistant import Assistant, RasaRestAssistant
 from bot.ratelimit import RedisRateLimiter
 from deskmate import __version__
+from deskmate.auth.api import router as auth_router
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
 from deskmate.settings import Settings, get_settings
 from knowledge.api import router as knowledge_router
 from knowledge.retrieval import LanguageRouter
+from knowledge.tasks import publish_due_forever
 from ticketing.api import router as tickets_router
 
 logger = logging.getLogger(__name__)
@@ -68,7 +71,19 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load the embedding model and the index before taking traffic, not on the first query.
         app.state.retriever.warm_up()
+        scheduler = None
+        if settings.kb_schedule_interval > 0:
+            # Scheduled publishing runs in the app until a worker process takes it over.
+            scheduler = asyncio.create_task(
+                publish_due_forever(
+                    app.state.session_factory,
+                    router=app.state.retriever,
+                    interval=settings.kb_schedule_interval,
+                )
+            )
         yield
+        if scheduler is not None:
+            scheduler.cancel()
 
     app = FastAPI(
         title="Deskmate",
@@ -110,6 +125,7 @@ def create_app(
     app.include_router(chat_router)
     app.include_router(knowledge_router)
     app.include_router(tickets_router)
+    app.include_router(auth_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

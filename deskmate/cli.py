@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,15 +15,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskmate.settings import get_settings
 
+if TYPE_CHECKING:
+    from deskmate.auth.models import Role
+
 app = typer.Typer(help="Deskmate: a conversational service desk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+user_app = typer.Typer(help="Console users (password sign-in).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
+app.add_typer(user_app, name="user")
 
 console = Console()
 err = Console(stderr=True)
@@ -148,24 +153,86 @@ def _reindex() -> int:
 
 @kb_app.command("import")
 def kb_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    path: Annotated[Path, typer.Argument(exists=True, readable=True)],
     publish: Annotated[
         bool, typer.Option("--publish", help="Publish the articles at once.")
     ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or md (default: from each file's suffix)."),
+    ] = None,
 ) -> None:
-    """Import articles from a JSONL file; re-importing an external_id updates that article."""
+    """Import articles from a Markdown/JSONL/CSV file or a directory of them.
+
+    Re-importing an external_id updates that article. Every file is checked first: if any row
+    is bad, the problems are listed with file and line, and nothing is imported.
+    """
+    from rich.progress import Progress
+
     from deskmate.db import session_scope
     from deskmate.errors import DeskmateError
-    from knowledge import service
+    from knowledge import importing
 
+    if fmt is not None and fmt not in importing.PARSERS:
+        raise _fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
     try:
-        with session_scope(_session_factory()) as session:
-            report = service.import_jsonl(session, path=file, publish_now=publish, author="cli")
+        items = importing.parse_path(path, fmt=fmt)
+        with (
+            Progress(console=console, transient=True) as progress,
+            session_scope(_session_factory()) as session,
+        ):
+            task = progress.add_task(f"importing {path.name}", total=len(items))
+            report = importing.write_articles(
+                session,
+                items,
+                publish_now=publish,
+                author="cli",
+                progress=lambda n: progress.advance(task, n),
+            )
+    except importing.ImportErrors as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error:[/red] {problem}", highlight=False)
+        raise _fail(f"{len(exc.problems)} problem(s) found; nothing was imported") from exc
     except DeskmateError as exc:
         raise _fail(f"{exc.detail}; nothing was imported") from exc
-    console.print(f"imported {file}: {report.model_dump()}")
-    if publish:
+    console.print(f"imported {path}: {report.model_dump()}")
+    if publish or report.updated:  # an update of a published article changes what is served
         _reindex()
+
+
+@kb_app.command("export")
+def kb_export(
+    path: Annotated[Path, typer.Argument(help="A file (jsonl, csv) or a directory (md).")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or md.")] = "jsonl",
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only these statuses (repeatable).")
+    ] = None,
+) -> None:
+    """Export articles in a format `kb import` reads back unchanged."""
+    from rich.progress import Progress
+
+    from deskmate.db import session_scope
+    from deskmate.errors import DeskmateError
+    from knowledge import exporting
+
+    if fmt not in ("jsonl", "csv", "md"):
+        raise _fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
+    try:
+        with (
+            Progress(console=console, transient=True) as progress,
+            session_scope(_session_factory()) as session,
+        ):
+            task = progress.add_task(f"exporting to {path.name}", total=None)
+            count = exporting.export_articles(
+                session,
+                path=path,
+                fmt=fmt,  # type: ignore[arg-type]
+                statuses=status,
+                progress=lambda n: progress.advance(task, n),
+            )
+    except DeskmateError as exc:
+        raise _fail(exc.detail) from exc
+    console.print(f"exported {count} articles to {path}")
 
 
 @kb_app.command("reindex")
@@ -212,6 +279,17 @@ def kb_search(
     console.print(table)
 
 
+def _role(value: str) -> Role:
+    from deskmate.auth.models import Role
+
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise _fail(
+            f"unknown role {value!r}; choose one of {', '.join(r.value for r in Role)}"
+        ) from exc
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[
@@ -220,19 +298,40 @@ def token_create(
     name: Annotated[str, typer.Option(help="Who or what the token is for.")] = "cli",
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    from deskmate.auth.models import Role
     from deskmate.auth.service import create_token
     from deskmate.db import session_scope
 
-    try:
-        chosen = Role(role)
-    except ValueError as exc:
-        raise _fail(
-            f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}"
-        ) from exc
+    chosen = _role(role)
     with session_scope(_session_factory()) as session:
         token = create_token(session, role=chosen, name=name)
     typer.echo(token)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[
+        str, typer.Option(help="agent, expert, knowledge_manager, supervisor or admin")
+    ],
+) -> None:
+    """Create a console user; the password comes from DESKMATE_USER_PASSWORD or a prompt."""
+    import os
+
+    from deskmate.auth.users import create_user
+    from deskmate.db import session_scope
+    from deskmate.errors import DeskmateError
+
+    chosen = _role(role)
+    password = os.environ.get("DESKMATE_USER_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        with session_scope(_session_factory()) as session:
+            user = create_user(session, email=email, name=name, role=chosen, password=password)
+    except DeskmateError as exc:
+        raise _fail(exc.detail) from exc
+    console.print(f"user {user.email} ({user.role}) created")
 
 
 @bench_app.command("chat")

@@ -1,4 +1,4 @@
-"""FastAPI dependencies shared by every router: the request's session and the caller's token."""
+"""FastAPI dependencies shared by every router: the request's session and who is calling."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from deskmate.auth.models import ApiToken, Role
+from deskmate.auth.models import Role
 from deskmate.auth.permissions import roles_for
+from deskmate.auth.principal import Principal
 from deskmate.auth.service import authenticate, ensure_role
+from deskmate.auth.users import principal_from_session
 from deskmate.settings import Settings
 
 
@@ -40,18 +42,42 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def require_roles(*roles: Role) -> Callable[..., ApiToken]:
+SESSION_COOKIE = "dm_session"
+CSRF_COOKIE = "dm_csrf"
+CSRF_HEADER = "X-Deskmate-CSRF"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def current_principal(request: Request, session: Session) -> Principal:
+    """The bearer token if one is sent, else the session cookie (with its CSRF check)."""
+    bearer = _bearer(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if bearer is None and cookie:
+        settings: Settings = request.app.state.settings
+        unsafe = request.method.upper() not in SAFE_METHODS
+        return principal_from_session(
+            session,
+            token=cookie,
+            secret=settings.secret_key.get_secret_value(),
+            csrf_header=(request.headers.get(CSRF_HEADER) or "") if unsafe else None,
+            csrf_cookie=request.cookies.get(CSRF_COOKIE),
+        )
+    token = authenticate(session, token=bearer)
+    return Principal(name=token.name, role=Role(token.role))
+
+
+def require_roles(*roles: Role) -> Callable[..., Principal]:
     allowed = frozenset(roles)
 
-    def dependency(request: Request, session: SessionDep) -> ApiToken:
-        token = authenticate(session, token=_bearer(request))
-        ensure_role(token, allowed)
-        return token
+    def dependency(request: Request, session: SessionDep) -> Principal:
+        principal = current_principal(request, session)
+        ensure_role(principal, allowed)
+        return principal
 
     return dependency
 
 
-def require_permission(permission: str) -> Callable[..., ApiToken]:
+def require_permission(permission: str) -> Callable[..., Principal]:
     """The dependency every protected route uses; the roles come from the permission matrix."""
     dependency = require_roles(*roles_for(permission))
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the matrix test

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge import service as knowledge_service
+from knowledge import importing
 from knowledge.models import Article
 from knowledge.schemas import ImportReport
 from ticketing.models import Agent, Team
@@ -78,4 +78,4 @@ def seed_org(session: Session, *, path: Path = ORG) -> tuple[int, int]:
 
 
 def seed_articles(session: Session, *, path: Path = ARTICLES) -> ImportReport:
-    return knowledge_service.import_jsonl(session, path=path, publish_now=True, author="seed")
+    return importing.import_path(session, path=path, publish_now=True, author="seed")

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     answer_threshold_en: float = Field(default=0.52, ge=0, le=1)
     answer_threshold_zh: float = Field(default=0.44, ge=0, le=1)
 
+    # How often the app publishes articles whose scheduled time has come (0 = never, e.g. tests).
+    kb_schedule_interval: float = Field(default=30.0, ge=0)
+
+    # Sign-in attempts per minute from one address (accounts also lock after 5 failures).
+    login_rate_per_minute: int = Field(default=20, ge=1)
+
     chat_max_chars: int = Field(default=4000, ge=1)
     chat_rate_per_minute: int = Field(default=30, ge=1)
 

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
@@ -29,9 +38,18 @@ class Article(TimestampedBase):
     product: Mapped[str | None] = mapped_column(String(100), default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(10), index=True)
-    status: Mapped[ArticleStatus] = mapped_column(String(20), default=ArticleStatus.DRAFT)
+    status: Mapped[ArticleStatus] = mapped_column(
+        String(20), default=ArticleStatus.DRAFT, index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Lifecycle: who keeps the article current and by when it must be reviewed again (past that
+    # date it is "stale"); which version a reviewer approved; when a scheduled publish is due.
+    owner: Mapped[str | None] = mapped_column(String(320), default=None)
+    review_by: Mapped[date | None] = mapped_column(Date, default=None)
+    approved_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    approved_by: Mapped[str | None] = mapped_column(String(320), default=None)
+    publish_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None, index=True)
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"
@@ -39,6 +57,22 @@ class Article(TimestampedBase):
     chunks: Mapped[list[ArticleChunk]] = relationship(
         back_populates="article", order_by="ArticleChunk.ordinal", cascade="all, delete-orphan"
     )
+    events: Mapped[list[ArticleEvent]] = relationship(
+        back_populates="article", order_by="ArticleEvent.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def stale(self) -> bool:
+        return self.review_by is not None and self.review_by < date.today()
+
+    @property
+    def author(self) -> str | None:
+        """Who wrote the current version (a reviewer must be someone else)."""
+        return self.versions[-1].author if self.versions else None
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_version is not None and self.approved_version == self.version
 
 
 class ArticleVersion(TimestampedBase):
@@ -56,8 +90,42 @@ class ArticleVersion(TimestampedBase):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(10))
     author: Mapped[str | None] = mapped_column(String(200), default=None)
+    owner: Mapped[str | None] = mapped_column(String(320), default=None)
+    review_by: Mapped[date | None] = mapped_column(Date, default=None)
 
     article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class ArticleEventKind(StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    REOPENED = "reopened"
+    ROLLED_BACK = "rolled_back"
+    IMPORTED = "imported"
+
+
+class ArticleEvent(TimestampedBase):
+    """Append-only history of an article's lifecycle: who did what, on which version, and why."""
+
+    __tablename__ = "kb_article_events"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ArticleEventKind] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(320), default=None)
+    version: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    to_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+
+    article: Mapped[Article] = relationship(back_populates="events")
 
 
 class ArticleChunk(Base):

@@ -3,11 +3,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, UnaryExpression, delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from knowledge.models import Article, ArticleChunk, ArticleStatus, SearchLog
+from knowledge.models import Article, ArticleChunk, ArticleStatus, ArticleVersion, SearchLog
 
 
 def get_article(session: Session, article_id: uuid.UUID) -> Article | None:
@@ -90,3 +92,75 @@ def count_published(session: Session) -> int:
 
 def add_search_log(session: Session, entry: SearchLog) -> None:
     session.add(entry)
+
+
+def due_for_publishing(session: Session, *, now: datetime) -> list[Article]:
+    return list(
+        session.scalars(
+            select(Article)
+            .where(Article.status == ArticleStatus.IN_REVIEW, Article.publish_at <= now)
+            .order_by(Article.publish_at)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+ARTICLE_SORTS: dict[str, UnaryExpression[Any]] = {
+    "updated": Article.updated_at.desc(),
+    "created": Article.created_at.desc(),
+    "title": Article.title.asc(),
+    "review_by": Article.review_by.asc(),
+}
+
+
+def list_articles(
+    session: Session,
+    *,
+    text: str | None = None,
+    status: str | None = None,
+    language: str | None = None,
+    category: str | None = None,
+    stale: bool | None = None,
+    today: date,
+    sort: str = "updated",
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[Article], int]:
+    """A page of articles (any status) for the console, and the total count of the filter."""
+    conditions: list[ColumnElement[bool]] = []
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                Article.title.ilike(pattern, escape="\\"),
+                Article.body.ilike(pattern, escape="\\"),
+                Article.external_id.ilike(pattern, escape="\\"),
+            )
+        )
+    if status:
+        conditions.append(Article.status == status)
+    if language:
+        conditions.append(Article.language == language)
+    if category:
+        conditions.append(Article.category == category)
+    if stale is True:
+        conditions.append(Article.review_by < today)
+    elif stale is False:
+        conditions.append(or_(Article.review_by.is_(None), Article.review_by >= today))
+    total = session.scalar(select(func.count()).select_from(Article).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Article)
+        # Article.author reads the versions: load their authors (not their bodies) in one query.
+        .options(
+            selectinload(Article.versions).load_only(ArticleVersion.version, ArticleVersion.author)
+        )
+        .where(*conditions)
+        .order_by(ARTICLE_SORTS[sort], Article.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def categories(session: Session) -> list[str]:
+    return list(session.scalars(select(Article.category).distinct().order_by(Article.category)))

@@ -24,6 +24,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # tickets
     "tickets.create": frozenset({A, S, D, I}),
     "tickets.read": frozenset({A, E, S, D, I}),
+    # knowledge lifecycle: agents and experts author; anyone who authors may review someone
+    # else's work (the service refuses self-review); knowledge managers publish and retire.
+    "kb.articles.read": frozenset({A, E, K, S, D}),
+    "kb.articles.write": frozenset({A, E, K, D}),
+    "kb.articles.review": frozenset({A, E, K, D}),
+    "kb.articles.publish": frozenset({K, D}),
+    # signed-in users
+    "auth.me": frozenset({A, E, K, S, D, I}),
 }
 
 

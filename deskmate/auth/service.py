@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken, Role
+from deskmate.auth.principal import Principal
 from deskmate.errors import NotAuthenticated, NotPermitted
 
 TOKEN_PREFIX = "dm_"
@@ -39,6 +40,6 @@ def authenticate(session: Session, *, token: str | None) -> ApiToken:
     return found
 
 
-def ensure_role(token: ApiToken, allowed: frozenset[Role]) -> None:
-    if Role(token.role) not in allowed:
-        raise NotPermitted(f"Role {token.role!r} may not do this.")
+def ensure_role(caller: ApiToken | Principal, allowed: frozenset[Role]) -> None:
+    if Role(caller.role) not in allowed:
+        raise NotPermitted(f"Role {caller.role!r} may not do this.")

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from knowledge import service
+from knowledge import importing
 from knowledge.schemas import ArticleImport
 
 
@@ -28,7 +28,7 @@ def article_data(**overrides: Any) -> dict[str, Any]:
 
 
 def add_article(session: Session, *, publish: bool = True, **overrides: Any) -> str:
-    return service.upsert_article(
+    return importing.upsert_article(
         session, data=ArticleImport.model_validate(article_data(**overrides)), publish_now=publish
     )
 

@@ -3,78 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskmate.errors import BadRequest
 from knowledge import service
 from knowledge.embedding import Embedder
-from knowledge.models import Article, ArticleStatus, ArticleVersion, SearchLog
+from knowledge.models import Article, ArticleStatus, SearchLog
 from knowledge.retrieval import LanguageRouter, Retriever
-from tests.knowledge.factories import add_article, article_data, write_jsonl
-
-
-def _count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def test_import_creates_then_reimport_updates_instead_of_duplicating(
-    session: Session, tmp_path: Path
-) -> None:
-    path = write_jsonl(
-        tmp_path / "a.jsonl", [article_data(), article_data(external_id="kb-test-2")]
-    )
-    first = service.import_jsonl(session, path=path, publish_now=True)
-    assert (first.created, first.updated) == (2, 0)
-
-    changed = article_data(title="Connect the camera to your Wi-Fi network")
-    write_jsonl(path, [changed, article_data(external_id="kb-test-2")])
-    second = service.import_jsonl(session, path=path, publish_now=True)
-    assert (second.created, second.updated, second.unchanged) == (0, 1, 1)
-    assert _count(session, Article) == 2
-    article = session.scalar(select(Article).where(Article.external_id == "kb-test-1"))
-    assert article is not None
-    assert article.version == 2 and article.title == changed["title"]
-    assert [v.version for v in article.versions] == [1, 2]
-    assert article.status == ArticleStatus.PUBLISHED
-
-
-def test_a_bad_line_is_reported_by_number_and_nothing_is_imported(
-    session: Session, tmp_path: Path
-) -> None:
-    path = write_jsonl(
-        tmp_path / "bad.jsonl",
-        [
-            article_data(),
-            "{not json",
-            article_data(external_id="kb-x", title=""),
-            article_data(external_id="kb-y", language="fr"),
-            article_data(),
-        ],
-    )
-    with pytest.raises(BadRequest) as error:
-        service.import_jsonl(session, path=path, publish_now=True)
-    detail = error.value.detail
-    assert "line 2: invalid JSON" in detail
-    assert "line 3: title" in detail
-    assert "line 4: language" in detail
-    assert "line 5: external_id 'kb-test-1' repeats line 1" in detail
-    assert _count(session, Article) == 0
-
-
-def test_unreadable_file_is_a_clear_error(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "latin1.jsonl"
-    path.write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(BadRequest, match="cannot read"):
-        service.import_jsonl(session, path=path, publish_now=True)
-
-
-def test_unpublished_import_keeps_drafts_out_of_the_index(session: Session) -> None:
-    add_article(session, publish=False)
-    article = session.scalar(select(Article))
-    assert article is not None and article.status == ArticleStatus.DRAFT
-    assert article.chunks == []
-    assert _count(session, ArticleVersion) == 1
+from tests.knowledge.factories import add_article
 
 
 def _router(tmp_path: Path, embedder: Embedder, threshold: float = 0.3) -> LanguageRouter:

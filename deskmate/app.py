@@ -24,6 +24,7 @@ from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
 from deskmate.settings import Settings, get_settings
 from knowledge.api import router as knowledge_router
+from knowledge.insight_api import router as knowledge_insight_router
 from knowledge.retrieval import LanguageRouter
 from ticketing.api import router as tickets_router
 
@@ -109,6 +110,7 @@ def create_app(
 
     app.include_router(chat_router)
     app.include_router(knowledge_router)
+    app.include_router(knowledge_insight_router)
     app.include_router(tickets_router)
 
     @app.get("/healthz", tags=["health"])

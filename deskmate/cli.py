@@ -106,8 +106,10 @@ def seed(
             console.print("the database already has data; nothing loaded (use --force to add)")
             return
         teams, agents = demo.seed_org(session)
+        experts = demo.seed_experts(session)
         report = demo.seed_articles(session)
     console.print(f"loaded {teams} teams, {agents} agents; articles: {report.model_dump()}")
+    console.print(f"loaded {experts} experts")
     _reindex()
 
 

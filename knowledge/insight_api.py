@@ -5,14 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.pagination import Page
-from knowledge import feedback, policy
+from experts.models import Expert
+from knowledge import feedback, gaps, policy
 from knowledge.insight_schemas import (
     ArticleValueRead,
+    GapRead,
+    GapRefreshRead,
+    GapTaskCreate,
+    GapTaskRead,
     SearchFollowUpRead,
     SettleRead,
     ThresholdRead,
@@ -21,6 +26,8 @@ from knowledge.insight_schemas import (
     VoteCreate,
     VoteRead,
 )
+from knowledge.models import GapStatus, KnowledgeGap
+from knowledge.retrieval import LanguageRouter
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge insight"])
 
@@ -29,6 +36,8 @@ WriteThresholds = Annotated[ApiToken, Depends(require_permission("kb.thresholds.
 ReportTicket = Annotated[ApiToken, Depends(require_permission("kb.searches.ticket"))]
 Settle = Annotated[ApiToken, Depends(require_permission("kb.searches.settle"))]
 ReadValue = Annotated[ApiToken, Depends(require_permission("kb.value.read"))]
+ReadGaps = Annotated[ApiToken, Depends(require_permission("kb.gaps.read"))]
+ManageGaps = Annotated[ApiToken, Depends(require_permission("kb.gaps.manage"))]
 
 
 @router.get("/thresholds", response_model=list[ThresholdRead])
@@ -147,3 +156,75 @@ def article_value(
         for stats, article in rows
     ]
     return Page[ArticleValueRead](items=items, total=total, page=page, per_page=per_page)
+
+
+def _gap_read(gap: KnowledgeGap) -> GapRead:
+    return GapRead(
+        id=gap.id,
+        label=gap.label,
+        status=gap.status,
+        volume=gap.volume,
+        examples=gap.examples,
+        languages=gap.languages,
+        created_at=gap.created_at,
+        closed_at=gap.closed_at,
+        closed_by_article_id=gap.closed_by_article_id,
+    )
+
+
+@router.get("/gaps", response_model=Page[GapRead])
+def list_gaps(
+    session: SessionDep,
+    _token: ReadGaps,
+    status: GapStatus | None = GapStatus.OPEN,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[GapRead]:
+    """Knowledge gaps ranked by volume (open ones unless ``status`` says otherwise)."""
+    rows, total = gaps.list_gaps(
+        session, status=status, offset=(page - 1) * per_page, limit=per_page
+    )
+    return Page[GapRead](
+        items=[_gap_read(gap) for gap in rows], total=total, page=page, per_page=per_page
+    )
+
+
+@router.post("/gaps/refresh", response_model=GapRefreshRead)
+def refresh_gaps(request: Request, session: SessionDep, _token: ManageGaps) -> GapRefreshRead:
+    """Group the weak queries logged since the last refresh into gaps."""
+    retriever: LanguageRouter = request.app.state.retriever
+    report = gaps.refresh_gaps(session, embedder=gaps.gap_embedder(retriever))
+    session.commit()
+    return GapRefreshRead(
+        queries=report.queries, new_gaps=report.new_gaps, grown_gaps=report.grown_gaps
+    )
+
+
+@router.post("/gaps/{gap_id}/task", status_code=201, response_model=GapTaskRead)
+def create_gap_task(
+    gap_id: uuid.UUID,
+    data: GapTaskCreate,
+    request: Request,
+    session: SessionDep,
+    token: ManageGaps,
+) -> GapTaskRead:
+    """A draft article for the gap, assigned to ``expert_id`` or to the best-matching expert."""
+    retriever: LanguageRouter = request.app.state.retriever
+    task = gaps.create_task(
+        session,
+        gap_id=gap_id,
+        expert_id=data.expert_id,
+        embedder=gaps.gap_embedder(retriever),
+        actor=f"token:{token.name}",
+    )
+    session.commit()
+    expert = task.expert_id and session.get(Expert, task.expert_id)
+    return GapTaskRead(
+        id=task.id,
+        gap_id=task.gap_id,
+        expert_id=task.expert_id,
+        expert_name=expert.name if expert else None,
+        article_id=task.article_id,
+        status=task.status,
+        reasons=task.reasons,
+    )

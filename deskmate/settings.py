@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     # Answer policy defaults below the thresholds (per-category rows override them; see
     # knowledge.policy), the follow-up window after which an answer with no ticket counts as a
     # deflection, and the age after which an article without a review date counts as stale.
-    answer_clarify_band: float = Field(default=0.08, ge=0, le=1)
-    answer_margin: float = Field(default=0.03, ge=0, le=1)
+    answer_clarify_band: float = Field(default=0.05, ge=0, le=1)
+    answer_margin: float = Field(default=0.02, ge=0, le=1)
     kb_followup_minutes: int = Field(default=30, ge=1)
     kb_stale_days: int = Field(default=180, ge=1)
 

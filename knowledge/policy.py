@@ -27,8 +27,8 @@ from knowledge.ranking import RankedArticle
 
 MAX_CHOICES = 3
 # Defaults for the clarify band when neither a row nor the caller gives them.
-DEFAULT_CLARIFY_BAND = 0.08  # clarify_floor = answer - band
-DEFAULT_MARGIN = 0.03
+DEFAULT_CLARIFY_BAND = 0.05  # clarify_floor = answer - band
+DEFAULT_MARGIN = 0.02
 
 
 class Decision(StrEnum):

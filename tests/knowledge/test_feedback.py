@@ -163,3 +163,35 @@ def test_feedback_ticket_and_value_over_http(
     assert bad.status_code == 422
     settled = client.post("/api/v1/kb/searches/settle", headers=integration)
     assert settled.status_code == 200 and settled.json()["settled"] == 0  # within the window
+
+
+def test_the_settle_command_settles_old_searches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from deskmate import cli, migrate
+    from deskmate.db import make_engine, make_session_factory
+    from deskmate.settings import get_settings
+
+    monkeypatch.setenv("DESKMATE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DESKMATE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    url = get_settings().resolved_database_url
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        old = utcnow() - timedelta(hours=2)
+        session.add(SearchLog(query="q", decision="no_answer", created_at=old, updated_at=old))
+        session.add(SearchLog(query="fresh", decision="no_answer"))
+        session.commit()
+    try:
+        result = CliRunner().invoke(cli.app, ["kb", "settle"])
+        assert result.exit_code == 0, result.output
+        assert "settled 1 searches: 1 abandoned, 0 deflections" in result.output
+        with make_session_factory(engine)() as session:
+            outcomes = {log.query: log.outcome for log in session.scalars(select(SearchLog))}
+        assert outcomes == {"q": SearchOutcome.ABANDONED, "fresh": None}
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()

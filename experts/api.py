@@ -38,9 +38,10 @@ def search(
     language: Annotated[str | None, Query(pattern="^[a-z]{2}$")] = None,
     product: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     customer_tier: CustomerTier | None = None,
+    trait: Annotated[list[str] | None, Query(max_length=10)] = None,
 ) -> ExpertSearchResponse:
-    """Who knows ``q``: experts ranked by what they know, availability, load and fit, with
-    the reasons for each."""
+    """Who knows ``q``: experts ranked by what they know, availability, load and fit with the
+    customer (``customer_tier``, and ``trait`` repeated, e.g. ``trait=banking``), with reasons."""
     retriever: LanguageRouter = request.app.state.retriever
     embedder = retriever.for_language(query_language(q)).embedder
     matches = service.search_experts(
@@ -51,6 +52,7 @@ def search(
         language=language,
         product=product,
         customer_tier=customer_tier,
+        customer_traits=[t for t in trait or [] if 0 < len(t) <= 50],
     )
     return ExpertSearchResponse(query=q, results=matches)
 

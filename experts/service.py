@@ -14,8 +14,9 @@ products, titles of the evidence), embedded with the router's embedder for the q
 *skill* is the best effective level / 5 among the skills the query is about (named in it, or
 close to it in embedding space); *product* is 1 when a product the expert covers is named (in
 full or by its last word); *availability* is 0 when unavailable, else 1 − load/capacity.
-An expert who does not speak the requested language scores half. Trait fit: the customer
-tier is among the expert's traits, or a core customer meets a "careful" or "trustworthy" expert.
+An expert who does not speak the requested language scores half. *Trait fit* is the share of
+the customer's needs (the tier, plus wanted traits such as "banking") found among the expert's
+customer traits; a core customer's need is half met by a "careful" or "trustworthy" expert.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -128,6 +130,7 @@ def search_experts(
     language: str | None = None,
     product: str | None = None,
     customer_tier: str | None = None,
+    customer_traits: Sequence[str] = (),
 ) -> list[ExpertMatch]:
     """Who knows ``query``: the ``k`` best experts, each with the reasons it was chosen."""
     query = " ".join(query.split())
@@ -164,6 +167,7 @@ def search_experts(
             language=language,
             product=product,
             customer_tier=customer_tier,
+            customer_traits=customer_traits,
         )
         for i, expert in enumerate(experts)
     ]
@@ -177,6 +181,26 @@ def _names(product: str, lowered: str) -> bool:
     return product.lower() in lowered or product.lower().split()[-1] in words
 
 
+def _trait_fit(
+    expert: Expert, *, customer_tier: str | None, wanted: Sequence[str], reasons: list[str]
+) -> float:
+    """Share of the customer's needs the expert meets: the tier and each wanted trait count
+    one; a core customer's need is half met by a careful or trustworthy expert."""
+    traits = {t.lower() for t in expert.customer_traits}
+    needs = [n.lower() for n in ([customer_tier] if customer_tier else []) + list(wanted)]
+    if not needs:
+        return 0.0
+    met = 0.0
+    for need in dict.fromkeys(needs):
+        if need in traits:
+            met += 1.0
+            reasons.append(f"serves {need} customers")
+        elif need == "core" and traits & CORE_TRAITS:
+            met += 0.5
+            reasons.append(f"{' and '.join(sorted(traits & CORE_TRAITS))} with key customers")
+    return met / len(dict.fromkeys(needs))
+
+
 def _match(
     expert: Expert,
     *,
@@ -188,6 +212,7 @@ def _match(
     language: str | None,
     product: str | None,
     customer_tier: str | None,
+    customer_traits: Sequence[str],
 ) -> ExpertMatch:
     reasons: list[str] = []
     known = [(skill, level) for skill, level in skills if skill in asked]
@@ -207,15 +232,9 @@ def _match(
     else:
         available_part = 0.0
         reasons.append("not available now")
-    trait_part = 0.0
-    if customer_tier:
-        traits = {t.lower() for t in expert.customer_traits}
-        if customer_tier.lower() in traits:
-            trait_part = 1.0
-            reasons.append(f"serves {customer_tier.lower()} customers")
-        elif customer_tier.lower() == "core" and traits & CORE_TRAITS:
-            trait_part = 0.5
-            reasons.append(f"{' and '.join(sorted(traits & CORE_TRAITS))} with key customers")
+    trait_part = _trait_fit(
+        expert, customer_tier=customer_tier, wanted=customer_traits, reasons=reasons
+    )
     score = (
         W_SEMANTIC * semantic
         + W_SKILL * skill_part

@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from deskmate.db import utcnow
@@ -61,11 +63,17 @@ def is_stale(article: Article, *, now: datetime, stale_days: int) -> bool:
 
 
 def _stats(session: Session, article_id: uuid.UUID) -> ArticleStats:
-    stats = session.scalar(
-        select(ArticleStats).where(ArticleStats.article_id == article_id).with_for_update()
-    )
-    if stats is None:
-        stats = ArticleStats(
+    """The article's stats row, created if missing, locked for the rest of the transaction.
+
+    INSERT … ON CONFLICT DO NOTHING first, so two requests that show a new article at the same
+    moment do not collide on the primary key; then SELECT … FOR UPDATE (PostgreSQL) so their
+    increments queue up instead of overwriting each other.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ArticleStats)
+        .values(
             article_id=article_id,
             shown=0,
             answered=0,
@@ -75,9 +83,13 @@ def _stats(session: Session, article_id: uuid.UUID) -> ArticleStats:
             tickets_after=0,
             stale=False,
             value=0.0,
+            updated_at=utcnow(),
         )
-        session.add(stats)
-    return stats
+        .on_conflict_do_nothing(index_elements=["article_id"])
+    )
+    return session.scalars(
+        select(ArticleStats).where(ArticleStats.article_id == article_id).with_for_update()
+    ).one()
 
 
 def bump(

@@ -41,7 +41,13 @@ def _auth(session_factory: sessionmaker[Session], role: Role) -> dict[str, str]:
 
 
 def test_who_knows_x_over_http(client: TestClient, session_factory: sessionmaker[Session]) -> None:
-    params = {"q": "thermostat wiring", "k": 2, "language": "en", "customer_tier": "core"}
+    params: dict[str, object] = {
+        "q": "thermostat wiring",
+        "k": 2,
+        "language": "en",
+        "customer_tier": "core",
+        "trait": ["careful"],
+    }
     assert client.get("/api/v1/experts/search", params=params).status_code == 401
     response = client.get(
         "/api/v1/experts/search", params=params, headers=_auth(session_factory, Role.INTEGRATION)
@@ -51,7 +57,12 @@ def test_who_knows_x_over_http(client: TestClient, session_factory: sessionmaker
     assert body["query"] == "thermostat wiring" and len(body["results"]) == 2
     top = body["results"][0]
     assert top["name"] == "Priya Raman"
-    assert {"knows wiring (level 5)", "speaks en", "serves core customers"} <= set(top["reasons"])
+    assert {
+        "knows wiring (level 5)",
+        "speaks en",
+        "serves core customers",
+        "serves careful customers",
+    } <= set(top["reasons"])
     assert set(top) >= {"expert_id", "name", "reasons", "score", "available", "load", "capacity"}
     bad = client.get(
         "/api/v1/experts/search",

@@ -150,3 +150,30 @@ def test_an_unavailable_expert_falls_behind(yellow_pages: Session, embedder: Emb
     again = service.search_experts(yellow_pages, query=query, k=5, embedder=embedder)
     mine = next(m for m in again if m.name == "Oskar Nilsson")
     assert "not available now" in mine.reasons and mine.score < first[0].score
+
+
+def test_a_banking_core_customer_gets_a_careful_banking_expert(
+    yellow_pages: Session, embedder: Embedder
+) -> None:
+    query = "question about my Lumora Cloud invoice"
+    matches = service.search_experts(
+        yellow_pages,
+        query=query,
+        k=3,
+        embedder=embedder,
+        customer_tier="core",
+        customer_traits=["banking"],
+    )
+    top = matches[0]
+    assert top.name in {"Aisha Okafor", "Zhang Hui"}
+    assert {"serves core customers", "serves banking customers"} <= set(top.reasons)
+    plain = service.search_experts(yellow_pages, query=query, k=14, embedder=embedder)
+    wang = next(m for m in plain if m.name == "Wang Xiaoling")
+    banking = service.search_experts(
+        yellow_pages, query=query, k=14, embedder=embedder, customer_traits=["banking"]
+    )
+    assert next(m for m in banking if m.name == "Wang Xiaoling").score == wang.score  # no banking
+    assert (
+        next(m for m in banking if m.name == "Aisha Okafor").score
+        > next(m for m in plain if m.name == "Aisha Okafor").score
+    )

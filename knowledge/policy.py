@@ -6,8 +6,9 @@ category as that language's default, and the settings as the last fallback. The 
 counts is the category of the best candidate: a billing article may need more confidence before
 it is served than a setup article.
 
-    answer     top >= answer and (no runner-up or top - runner-up > margin)
-    clarify    two or more of the top 3 are >= clarify_floor and within margin of the top
+    clarify    the first is >= clarify_floor and so is at least one of the next two within
+               margin of it: those (at most 3) are offered as choices
+    answer     otherwise, when the first is >= answer
     no_answer  otherwise (offer a ticket or an expert)
 """
 
@@ -62,20 +63,25 @@ class PolicyResult:
 
 
 def decide(ranked: Sequence[RankedArticle], thresholds: Thresholds) -> PolicyResult:
-    """Apply the policy to a ranking ordered best first."""
+    """Apply the policy to a ranking, best first.
+
+    The ranking's order is kept (the answer is always the ranking's first article, so what the
+    asker sees and ``results[0]`` agree); only the confidences are compared with thresholds.
+    """
     if not ranked:
         return PolicyResult(Decision.NO_ANSWER, [], thresholds)
-    by_confidence = sorted(ranked, key=lambda hit: hit.confidence, reverse=True)
-    top = by_confidence[0].confidence
-    close = [
-        hit
-        for hit in by_confidence[:MAX_CHOICES]
-        if hit.confidence >= thresholds.clarify_floor and top - hit.confidence <= thresholds.margin
-    ]
-    if len(close) >= 2:
-        return PolicyResult(Decision.CLARIFY, close, thresholds)
-    if top >= thresholds.answer:
-        return PolicyResult(Decision.ANSWER, [by_confidence[0]], thresholds)
+    top = ranked[0]
+    if top.confidence >= thresholds.clarify_floor:
+        close = [top] + [
+            hit
+            for hit in ranked[1:MAX_CHOICES]
+            if hit.confidence >= thresholds.clarify_floor
+            and abs(top.confidence - hit.confidence) <= thresholds.margin
+        ]
+        if len(close) >= 2:
+            return PolicyResult(Decision.CLARIFY, close, thresholds)
+    if top.confidence >= thresholds.answer:
+        return PolicyResult(Decision.ANSWER, [top], thresholds)
     return PolicyResult(Decision.NO_ANSWER, [], thresholds)
 
 

@@ -22,10 +22,14 @@ from tests.knowledge.insight_factories import kb_client, make_router
 T = Thresholds(answer=0.5, clarify_floor=0.4, margin=0.05)
 
 
-def _hit(confidence: float, category: str = "setup") -> RankedArticle:
-    article = Article(id=uuid.uuid4(), title="t", body="b", category=category, language="en")
+def _hit(confidence: float, score: float | None = None) -> RankedArticle:
+    article = Article(id=uuid.uuid4(), title="t", body="b", category="setup", language="en")
     return RankedArticle(
-        article_id=article.id, score=confidence, confidence=confidence, chunk_id=1, article=article
+        article_id=article.id,
+        score=confidence if score is None else score,
+        confidence=confidence,
+        chunk_id=1,
+        article=article,
     )
 
 

@@ -223,6 +223,14 @@ def get_gap_or_raise(session: Session, *, gap_id: uuid.UUID) -> KnowledgeGap:
     return gap
 
 
+def tasks_for_gap(session: Session, *, gap_id: uuid.UUID) -> list[GapTask]:
+    return list(
+        session.scalars(
+            select(GapTask).where(GapTask.gap_id == gap_id).order_by(GapTask.created_at)
+        )
+    )
+
+
 def _draft_category(session: Session, gap: KnowledgeGap) -> str:
     """The category of the articles these queries came closest to, if any."""
     rows = session.execute(

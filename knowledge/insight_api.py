@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, SettingsDep, require_permission
@@ -14,6 +15,7 @@ from experts.models import Expert
 from knowledge import feedback, gaps, policy
 from knowledge.insight_schemas import (
     ArticleValueRead,
+    GapDetail,
     GapRead,
     GapRefreshRead,
     GapTaskCreate,
@@ -26,7 +28,7 @@ from knowledge.insight_schemas import (
     VoteCreate,
     VoteRead,
 )
-from knowledge.models import GapStatus, KnowledgeGap
+from knowledge.models import GapStatus, GapTask, KnowledgeGap
 from knowledge.retrieval import LanguageRouter
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge insight"])
@@ -218,7 +220,11 @@ def create_gap_task(
         actor=f"token:{token.name}",
     )
     session.commit()
-    expert = task.expert_id and session.get(Expert, task.expert_id)
+    return _task_read(session, task)
+
+
+def _task_read(session: Session, task: GapTask) -> GapTaskRead:
+    expert = session.get(Expert, task.expert_id) if task.expert_id else None
     return GapTaskRead(
         id=task.id,
         gap_id=task.gap_id,
@@ -228,3 +234,11 @@ def create_gap_task(
         status=task.status,
         reasons=task.reasons,
     )
+
+
+@router.get("/gaps/{gap_id}", response_model=GapDetail)
+def get_gap(gap_id: uuid.UUID, session: SessionDep, _token: ReadGaps) -> GapDetail:
+    """One gap with its writing tasks."""
+    gap = gaps.get_gap_or_raise(session, gap_id=gap_id)
+    tasks = [_task_read(session, task) for task in gaps.tasks_for_gap(session, gap_id=gap.id)]
+    return GapDetail(**_gap_read(gap).model_dump(), tasks=tasks)

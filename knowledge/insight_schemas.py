@@ -111,3 +111,7 @@ class GapTaskRead(BaseModel):
     article_id: uuid.UUID | None
     status: str
     reasons: list[str]
+
+
+class GapDetail(GapRead):
+    tasks: list[GapTaskRead]

@@ -190,8 +190,13 @@ def test_gaps_over_http(client: TestClient, session_factory: sessionmaker[Sessio
     assert twice.status_code == 409
     tasked = client.get("/api/v1/kb/gaps", params={"status": "tasked"}, headers=manager).json()
     assert [item["id"] for item in tasked["items"]] == [gap_id]
-    assert client.get(
-        "/api/v1/kb/gaps", params={"status": "nope"}, headers=manager
-    ).status_code == (422)
+    assert (
+        client.get("/api/v1/kb/gaps", params={"status": "nope"}, headers=manager).status_code == 422
+    )
+    detail = client.get(f"/api/v1/kb/gaps/{gap_id}", headers=supervisor).json()
+    assert detail["status"] == "tasked" and [t["id"] for t in detail["tasks"]] == [
+        task.json()["id"]
+    ]
+    assert client.get(f"/api/v1/kb/gaps/{uuid.uuid4()}", headers=manager).status_code == 404
     expert = client.get(f"/api/v1/experts/{task.json()['expert_id']}", headers=manager).json()
     assert expert["load"] == 1  # the open gap task counts

@@ -199,6 +199,7 @@ def test_value_gaps_and_experts_tabs_render_server_text_safely(chromium_browser:
         expect(page.locator("main table")).to_contain_text("wiring 5")
         page.fill("input[type=search]", "wiring")
         page.select_option("select[aria-label='Customer tier']", "core")
+        page.fill("input[aria-label='Customer needs']", "banking, careful")
         page.click("text=Search")
         expect(page.locator("main")).to_contain_text("knows wiring (level 5)")
         page.click("main button[aria-pressed=true]")
@@ -208,7 +209,8 @@ def test_value_gaps_and_experts_tabs_render_server_text_safely(chromium_browser:
         assert ["POST", f"/api/v1/kb/gaps/{ID}/task", "{}"] in calls
         assert ["PATCH", f"/api/v1/experts/{ID}", '{"available":false}'] in calls
         assert any(
-            c[1].startswith("/api/v1/experts/search?") and "customer_tier=core" in c[1]
+            c[1].startswith("/api/v1/experts/search?")
+            and "customer_tier=core&trait=banking&trait=careful" in c[1]
             for c in calls
         )
         expect(page.locator("main img")).to_have_count(0)

@@ -8,9 +8,10 @@
     const question = kit.el("input", { type: "search", placeholder: "Who knows… (e.g. thermostat wiring)", "aria-label": "Who knows", maxlength: "500" });
     const language = kit.el("select", { "aria-label": "Language" }, ["", "en", "zh"].map((l) => kit.el("option", { value: l }, l || "any language")));
     const tier = kit.el("select", { "aria-label": "Customer tier" }, ["", "core", "potential", "general"].map((t) => kit.el("option", { value: t }, t || "any customer")));
+    const traits = kit.el("input", { type: "text", placeholder: "needs, e.g. banking, careful", "aria-label": "Customer needs", maxlength: "200" });
     const results = kit.el("div", { "aria-live": "polite" });
     const list = kit.el("div");
-    const form = kit.el("form", { class: "dm-toolbar", onsubmit: (e) => { e.preventDefault(); search(); } }, question, " ", language, " ", tier, " ", kit.el("button", { type: "submit" }, "Search"));
+    const form = kit.el("form", { class: "dm-toolbar", onsubmit: (e) => { e.preventDefault(); search(); } }, question, " ", language, " ", tier, " ", traits, " ", kit.el("button", { type: "submit" }, "Search"));
     container.replaceChildren(kit.el("h2", {}, "Yellow pages"), form, results, kit.el("h3", {}, "Everyone"), list);
 
     async function search() {
@@ -19,6 +20,9 @@
       const params = new URLSearchParams({ q, k: 5 });
       if (language.value) params.set("language", language.value);
       if (tier.value) params.set("customer_tier", tier.value);
+      for (const trait of traits.value.split(",").map((t) => t.trim()).filter(Boolean).slice(0, 10)) {
+        params.append("trait", trait);
+      }
       try {
         const data = await api(`/api/v1/experts/search?${params}`);
         results.replaceChildren(

@@ -44,7 +44,7 @@ class KbSearchResult(BaseModel):
 
 class KbSearchRead(BaseModel):
     query: str
-    decision: Literal["answer", "no_answer"]
+    decision: Literal["answer", "clarify", "no_answer"]
     results: list[KbSearchResult]
 
     @property

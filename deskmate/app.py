@@ -25,7 +25,9 @@ from deskmate.auth.api import router as auth_router
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
 from deskmate.settings import Settings, get_settings
+from experts.api import router as experts_router
 from knowledge.api import router as knowledge_router
+from knowledge.insight_api import router as knowledge_insight_router
 from knowledge.retrieval import LanguageRouter
 from knowledge.tasks import publish_due_forever
 from ticketing.api import router as tickets_router
@@ -124,8 +126,10 @@ def create_app(
 
     app.include_router(chat_router)
     app.include_router(knowledge_router)
+    app.include_router(knowledge_insight_router)
     app.include_router(tickets_router)
     app.include_router(auth_router)
+    app.include_router(experts_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

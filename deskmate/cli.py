@@ -112,8 +112,10 @@ def seed(
             console.print("the database already has data; nothing loaded (use --force to add)")
             return
         teams, agents = demo.seed_org(session)
+        experts = demo.seed_experts(session)
         report = demo.seed_articles(session)
     console.print(f"loaded {teams} teams, {agents} agents; articles: {report.model_dump()}")
+    console.print(f"loaded {experts} experts")
     _reindex()
 
 
@@ -265,6 +267,9 @@ def kb_search(
                 query=query,
                 k=k,
                 public_url=settings.resolved_public_url,
+                clarify_band=settings.answer_clarify_band,
+                margin=settings.answer_margin,
+                stale_days=settings.kb_stale_days,
             )
     except DeskmateError as exc:
         raise _fail(exc.detail) from exc
@@ -288,6 +293,47 @@ def _role(value: str) -> Role:
         raise _fail(
             f"unknown role {value!r}; choose one of {', '.join(r.value for r in Role)}"
         ) from exc
+
+
+@kb_app.command("settle")
+def kb_settle() -> None:
+    """Settle what followed each answer once the follow-up window has passed (run it from cron):
+    no follow-up is "abandoned", an answer with no ticket is a deflection; refresh staleness."""
+    from deskmate.db import session_scope
+    from knowledge import feedback
+
+    settings = get_settings()
+    with session_scope(_session_factory()) as session:
+        report = feedback.settle(
+            session, window_minutes=settings.kb_followup_minutes, stale_days=settings.kb_stale_days
+        )
+        stale = feedback.refresh_staleness(session, stale_days=settings.kb_stale_days)
+    console.print(
+        f"settled {report.settled} searches: {report.abandoned} abandoned, "
+        f"{report.deflected} deflections; staleness changed for {stale} articles"
+    )
+
+
+@kb_app.command("gaps")
+def kb_gaps(
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
+) -> None:
+    """Group new unanswered, unclear or unhelpful queries into gaps; list open gaps by volume."""
+    from deskmate.db import session_scope
+    from knowledge import gaps
+    from knowledge.models import GapStatus
+    from knowledge.retrieval import LanguageRouter
+
+    router = LanguageRouter.from_settings(get_settings())
+    with session_scope(_session_factory()) as session:
+        report = gaps.refresh_gaps(session, embedder=gaps.gap_embedder(router))
+        rows, total = gaps.list_gaps(session, status=GapStatus.OPEN, offset=0, limit=limit)
+        table = Table(title=f"{total} open gaps ({report.queries} new queries grouped)")
+        for column in ("volume", "label", "examples", "id"):
+            table.add_column(column)
+        for gap in rows:
+            table.add_row(str(gap.volume), gap.label, " | ".join(gap.examples[1:3]), str(gap.id))
+    console.print(table)
 
 
 @token_app.command("create")

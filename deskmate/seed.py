@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from experts.models import Expert
 from knowledge import importing
 from knowledge.models import Article
 from knowledge.schemas import ImportReport
@@ -75,6 +76,57 @@ def seed_org(session: Session, *, path: Path = ORG) -> tuple[int, int]:
         new_agents += 1
     session.flush()
     return new_teams, new_agents
+
+
+class ExpertIn(BaseModel):
+    """A yellow-pages entry: agents (matched by email) take their skills from ``agents``."""
+
+    email: str
+    name: str | None = None
+    department: str | None = None
+    bio: str = ""
+    skills: list[SkillIn] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    customer_traits: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=8, ge=1)
+
+
+def seed_experts(session: Session, *, path: Path = ORG) -> int:
+    """Create the demo yellow pages (service agents and a few staff outside the service team)."""
+    raw = json.loads(path.read_text(encoding="utf-8")).get("experts", [])
+    entries = [ExpertIn.model_validate(item) for item in raw]
+    agents = {agent.email: agent for agent in session.scalars(select(Agent))}
+    teams = {team.id: team.name for team in session.scalars(select(Team))}
+    known = set(session.scalars(select(Expert.email)))
+    created = 0
+    for entry in entries:
+        if entry.email in known:
+            continue
+        agent = agents.get(entry.email)
+        if agent is not None:
+            session.add(
+                Expert(
+                    name=agent.name,
+                    email=agent.email,
+                    department=teams.get(agent.team_id) if agent.team_id else None,
+                    agent_id=agent.id,
+                    bio=entry.bio,
+                    skills=list(agent.skills),
+                    products=list(agent.products),
+                    languages=list(agent.languages),
+                    customer_traits=entry.customer_traits,
+                    capacity=agent.capacity,
+                )
+            )
+        elif entry.name is not None:
+            data = entry.model_dump()
+            session.add(Expert(**data))
+        else:
+            raise ValueError(f"expert {entry.email}: not an agent, so a name is required")
+        created += 1
+    session.flush()
+    return created
 
 
 def seed_articles(session: Session, *, path: Path = ARTICLES) -> ImportReport:

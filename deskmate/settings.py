@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # stays below these, most answerable questions score above (see the README).
     answer_threshold_en: float = Field(default=0.52, ge=0, le=1)
     answer_threshold_zh: float = Field(default=0.44, ge=0, le=1)
+    # Answer policy defaults below the thresholds (per-category rows override them; see
+    # knowledge.policy), the follow-up window after which an answer with no ticket counts as a
+    # deflection, and the age after which an article without a review date counts as stale.
+    answer_clarify_band: float = Field(default=0.05, ge=0, le=1)
+    answer_margin: float = Field(default=0.02, ge=0, le=1)
+    kb_followup_minutes: int = Field(default=30, ge=1)
+    kb_stale_days: int = Field(default=180, ge=1)
 
     # How often the app publishes articles whose scheduled time has come (0 = never, e.g. tests).
     kb_schedule_interval: float = Field(default=30.0, ge=0)

@@ -87,6 +87,7 @@ def prepare(settings: Settings, console: Console, *, allow_train: bool) -> tuple
     if new:
         with _step(console, "demo data loaded (Lumora Home)"), session_scope(factory) as session:
             demo.seed_org(session)
+            demo.seed_experts(session)
             demo.seed_articles(session)
     token = ensure_service_token(settings)
     retriever = LanguageRouter.from_settings(settings)

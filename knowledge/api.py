@@ -57,11 +57,23 @@ def search(
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
+    conversation_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    channel: Annotated[str | None, Query(pattern="^[a-z_]{1,20}$")] = None,
 ) -> SearchResponse:
-    """Published articles ranked for ``q``, and whether the best one is good enough to answer."""
+    """Published articles ranked for ``q``, and the answer policy's decision: answer, clarify
+    (``choices`` to offer) or no_answer. ``search_id`` is what feedback refers to."""
     router: LanguageRouter = request.app.state.retriever
     result = service.search(
-        session, router=router, query=q, k=k, public_url=settings.resolved_public_url
+        session,
+        router=router,
+        query=q,
+        k=k,
+        public_url=settings.resolved_public_url,
+        conversation_id=conversation_id,
+        channel=channel,
+        clarify_band=settings.answer_clarify_band,
+        margin=settings.answer_margin,
+        stale_days=settings.kb_stale_days,
     )
     session.commit()  # the query log
     return result

@@ -18,7 +18,8 @@ from deskmate.auth.permissions import roles_for
 from deskmate.auth.principal import Principal
 from deskmate.db import utcnow
 from deskmate.errors import BadRequest, Conflict, NotFound, NotPermitted
-from knowledge import repository
+from experts import service as experts_service
+from knowledge import gaps, repository
 from knowledge.chunking import chunk_article
 from knowledge.models import (
     Article,
@@ -122,6 +123,17 @@ def make_published(session: Session, article: Article) -> None:
     session.flush()
     rechunk(session, article)
     session.flush()
+    # Publishing closes the knowledge gaps this article was written for, and the author's
+    # yellow-pages entry gains the evidence (both in the same transaction as the publication).
+    gaps.close_gaps_for_article(session, article_id=article.id)
+    if article.author:
+        experts_service.record_article_published(
+            session,
+            author_email=article.author,
+            article_id=article.id,
+            title=article.title,
+            skills=list(article.tags),
+        )
 
 
 def _unpublish(session: Session, article: Article, status: ArticleStatus) -> None:

@@ -186,9 +186,14 @@ class SearchResult(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    """``results`` is the ranking; ``choices`` the article ids to show (the answer, or the
+    clarify buttons); ``search_id`` is what a vote or a ticket that follows refers to."""
+
     query: str
-    decision: Literal["answer", "no_answer"]
+    decision: Literal["answer", "clarify", "no_answer"]
     results: list[SearchResult]
+    choices: list[uuid.UUID] = Field(default_factory=list)
+    search_id: uuid.UUID | None = None
 
 
 class ImportReport(BaseModel):

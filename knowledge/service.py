@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from deskmate.errors import BadRequest
-from knowledge import repository
+from knowledge import feedback, policy, repository
 from knowledge.chunking import lead_paragraph
 from knowledge.models import SearchLog
 from knowledge.ranking import rank_articles
@@ -28,10 +28,17 @@ def search(
     query: str,
     k: int,
     public_url: str,
+    conversation_id: str | None = None,
+    channel: str | None = None,
+    clarify_band: float | None = None,
+    margin: float | None = None,
+    stale_days: int = feedback.DEFAULT_STALE_DAYS,
 ) -> SearchResponse:
-    """Rank published articles for ``query`` and decide whether the best one answers it.
+    """Rank published articles for ``query``, apply the answer policy, and log the query.
 
-    The query's language picks the retriever (and so the embedder) and the answer threshold.
+    The query's language picks the retriever (and so the embedder) and the default thresholds;
+    the best candidate's category picks the thresholds row (``knowledge.policy``). The log row's
+    id is returned as ``search_id`` so that a vote or a ticket that follows can refer to it.
     """
     query = " ".join(query.split())
     if not query:
@@ -39,8 +46,17 @@ def search(
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"The query is longer than {MAX_QUERY_CHARS} characters.")
     language = query_language(query)
-    threshold = router.thresholds[language]
     ranked = rank_articles(session, router=router, query=query, language=language, k=k)
+    fallback = policy.default_thresholds(
+        router.thresholds[language], band=clarify_band, margin=margin
+    )
+    thresholds = policy.thresholds_for(
+        session,
+        category=ranked[0].article.category if ranked else None,
+        language=language,
+        fallback=fallback,
+    )
+    outcome = policy.decide(ranked, thresholds)
     results = [
         SearchResult(
             article_id=hit.article_id,
@@ -53,17 +69,31 @@ def search(
         )
         for hit in ranked
     ]
-    decision = "answer" if results and results[0].score >= threshold else "no_answer"
-    repository.add_search_log(
-        session,
-        SearchLog(
-            query=query,
-            language=language,
-            decision=decision,
-            top_article_id=results[0].article_id if results else None,
-            top_score=results[0].score if results else None,
-            results=[{"article_id": str(r.article_id), "score": r.score} for r in results],
-        ),
+    log = SearchLog(
+        query=query,
+        language=language,
+        decision=outcome.decision.value,
+        top_article_id=ranked[0].article_id if ranked else None,
+        top_score=round(ranked[0].confidence, 4) if ranked else None,
+        results=[
+            {
+                "article_id": str(hit.article_id),
+                "score": round(hit.score, 4),
+                "confidence": round(hit.confidence, 4),
+            }
+            for hit in ranked
+        ],
+        choices=[str(hit.article_id) for hit in outcome.choices],
+        conversation_id=conversation_id,
+        channel=channel,
     )
+    repository.add_search_log(session, log)
     session.flush()
-    return SearchResponse(query=query, decision=decision, results=results)
+    feedback.record_shown(session, log=log, stale_days=stale_days)
+    return SearchResponse(
+        query=query,
+        decision=outcome.decision.value,
+        results=results,
+        choices=[hit.article_id for hit in outcome.choices],
+        search_id=log.id,
+    )

@@ -32,6 +32,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kb.articles.publish": frozenset({K, D}),
     # signed-in users
     "auth.me": frozenset({A, E, K, S, D, I}),
+    # knowledge: answer policy, follow-ups, value, gaps (knowledge.insight_api)
+    "kb.thresholds.read": frozenset({K, S, D}),
+    "kb.thresholds.write": frozenset({K, D}),
+    "kb.searches.ticket": frozenset({D, I}),
+    "kb.searches.settle": frozenset({K, D, I}),
+    "kb.value.read": frozenset({K, S, D}),
+    "kb.gaps.read": frozenset({K, S, D}),
+    "kb.gaps.manage": frozenset({K, D}),
+    # yellow pages (experts.api)
+    "experts.search": frozenset({A, E, K, S, D, I}),
+    "experts.read": frozenset({A, E, K, S, D, I}),
+    "experts.write": frozenset({K, D}),
+    "experts.evidence": frozenset({K, D, I}),
 }
 
 

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from experts.models import Expert, ExpertEvidence
+from knowledge.models import GapTask, GapTaskStatus
+from ticketing.models import Ticket, TicketStatus
+
+OPEN_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+
+
+def get_expert(session: Session, expert_id: uuid.UUID) -> Expert | None:
+    return session.get(Expert, expert_id)
+
+
+def get_expert_by_email(session: Session, email: str) -> Expert | None:
+    return session.scalar(select(Expert).where(func.lower(Expert.email) == email.lower()))
+
+
+def get_expert_by_agent(session: Session, agent_id: uuid.UUID) -> Expert | None:
+    return session.scalar(select(Expert).where(Expert.agent_id == agent_id))
+
+
+def list_experts(session: Session, *, offset: int = 0, limit: int | None = None) -> list[Expert]:
+    query = (
+        select(Expert)
+        .options(selectinload(Expert.evidence))
+        .order_by(Expert.name, Expert.email)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_experts(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Expert)) or 0)
+
+
+def find_evidence(
+    session: Session, *, expert_id: uuid.UUID, kind: str, ref: str
+) -> ExpertEvidence | None:
+    return session.scalar(
+        select(ExpertEvidence).where(
+            ExpertEvidence.expert_id == expert_id,
+            ExpertEvidence.kind == kind,
+            ExpertEvidence.ref == ref,
+        )
+    )
+
+
+def loads(session: Session, experts: Sequence[Expert]) -> dict[uuid.UUID, int]:
+    """Current load of each expert: open tickets of the linked agent + open gap tasks."""
+    result = {expert.id: 0 for expert in experts}
+    agents = {expert.agent_id: expert.id for expert in experts if expert.agent_id is not None}
+    if agents:
+        rows = session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(Ticket.assignee_id.in_(list(agents)), Ticket.status.in_(OPEN_TICKET_STATUSES))
+            .group_by(Ticket.assignee_id)
+        )
+        for agent_id, count in rows:
+            if agent_id is not None:
+                result[agents[agent_id]] += int(count)
+    if result:
+        rows = session.execute(
+            select(GapTask.expert_id, func.count())
+            .where(GapTask.expert_id.in_(list(result)), GapTask.status == GapTaskStatus.OPEN)
+            .group_by(GapTask.expert_id)
+        )
+        for expert_id, count in rows:
+            if expert_id is not None:
+                result[expert_id] += int(count)
+    return result

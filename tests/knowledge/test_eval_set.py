@@ -7,16 +7,15 @@ quoting, and the cross-lingual and unanswerable questions really are what they c
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from deskmate.language import detect_language
+from knowledge import importing
 from knowledge.schemas import ArticleImport
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,24 +32,10 @@ MIN_UNANSWERABLE = 30
 COPY_RUN = 40
 
 
-def _parser() -> Callable[[Iterable[str]], list[ArticleImport]]:
-    # The JSONL parser is moving out of knowledge.service (issue 3); accept either home.
-    for module in ("knowledge.importing", "knowledge.service"):
-        try:
-            parse: Callable[[Iterable[str]], list[ArticleImport]] = importlib.import_module(
-                module
-            ).parse_jsonl
-        except (ImportError, AttributeError):
-            continue
-        return parse
-    raise AssertionError("no parse_jsonl in knowledge.importing or knowledge.service")
-
-
 @pytest.fixture(scope="module")
 def articles() -> dict[str, ArticleImport]:
-    with ARTICLES.open(encoding="utf-8") as lines:
-        parsed = _parser()(lines)
-    return {a.external_id: a for a in parsed}
+    # The importer's own parser: the seed must import cleanly, exactly as `deskmate seed` loads it.
+    return {item.data.external_id: item.data for item in importing.parse_path(ARTICLES)}
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # tickets
     "tickets.create": frozenset({A, S, D, I}),
     "tickets.read": frozenset({A, E, S, D, I}),
+    "tickets.update": frozenset({A, S, D}),
+    "tickets.assign": frozenset({A, S, D}),
+    "tickets.merge": frozenset({A, S, D}),
+    "tickets.message": frozenset({A, E, S, D, I}),
+    "tickets.csat": frozenset({S, D, I}),
+    "tickets.agents.availability": frozenset({A, S, D}),
+    "tickets.config.read": frozenset({A, S, D}),
+    "tickets.config.admin": frozenset({D}),
 }
 
 

@@ -16,15 +16,12 @@ def flush_or_conflict(session: Session, ticket: Ticket) -> None:
     PostgreSQL: the second UPDATE waits for the first, then matches no row (StaleDataError).
     SQLite: the second writer's snapshot is stale and the write is refused as "locked".
     """
+    message = f"{ticket.reference} was changed by someone else at the same moment; reload it."
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(
-            f"{ticket.reference} was changed by someone else at the same moment; reload it."
-        ) from exc
+        raise Conflict(message) from exc
     except OperationalError as exc:
         if "locked" not in str(exc.orig).lower():
             raise
-        raise Conflict(
-            f"{ticket.reference} was changed by someone else at the same moment; reload it."
-        ) from exc
+        raise Conflict(message) from exc

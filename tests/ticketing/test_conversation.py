@@ -43,8 +43,12 @@ def test_messages_notes_and_channel_redeliveries(api: TestClient, headers_for: H
     bot, agent = headers_for(Role.INTEGRATION), headers_for(Role.AGENT)
     reference = _open(api, bot)
     url = f"/api/v1/tickets/{reference}/messages"
-    body = {"author_kind": "customer", "body": "still silent", "channel": "telegram",
-            "channel_message_id": "tg-1001"}  # fmt: skip
+    body = {
+        "author_kind": "customer",
+        "body": "still silent",
+        "channel": "telegram",
+        "channel_message_id": "tg-1001",
+    }
     first = api.post(url, json=body, headers=bot)
     again = api.post(url, json=body, headers=bot)
     assert (first.status_code, again.status_code) == (201, 200)

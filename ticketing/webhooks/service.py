@@ -49,9 +49,11 @@ def _wants(subscription: WebhookSubscription, kind: str) -> bool:
 
 def enqueue(session: Session, *, event: TicketEvent, ticket: Ticket) -> list[WebhookDelivery]:
     """Write one pending delivery per active subscription that wants this kind of event."""
-    subscriptions = session.scalars(
-        select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-    ).all()
+    # No autoflush here: the caller flushes its change (and handles its conflicts) itself.
+    with session.no_autoflush:
+        subscriptions = session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+        ).all()
     if not subscriptions:
         return []
     if event.id is None:

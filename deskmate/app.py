@@ -27,6 +27,7 @@ from knowledge.api import router as knowledge_router
 from knowledge.retrieval import LanguageRouter
 from ticketing.api import router as tickets_router
 from ticketing.routing.api import router as routing_router
+from ticketing.sla.api import router as sla_router
 from ticketing.workflows.api import router as workflows_router
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(tickets_router)
     app.include_router(workflows_router)
     app.include_router(routing_router)
+    app.include_router(sla_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -40,9 +40,17 @@ CanMessage = Annotated[ApiToken, Depends(require_permission("tickets.message"))]
 CanRate = Annotated[ApiToken, Depends(require_permission("tickets.csat"))]
 
 Sort = Literal[
-    "created_at", "-created_at", "updated_at", "-updated_at", "number", "-number",
-    "priority", "-priority", "status", "-status",
-]  # fmt: skip
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "number",
+    "-number",
+    "priority",
+    "-priority",
+    "status",
+    "-status",
+]
 
 
 def actor_of(token: ApiToken) -> str:

@@ -144,10 +144,18 @@ def clocks(
     replies = [e for e in events if _is_agent_reply(e)]
     first_reply = replies[0].created_at if replies else None
     result = [
-        _clock("first_response", "0", first_response, created.created_at,
-               first_reply or finished, timeline, now, hours),
+        _clock(
+            "first_response",
+            "0",
+            first_response,
+            created.created_at,
+            first_reply or finished,
+            timeline,
+            now,
+            hours,
+        ),
         _clock("resolution", "0", resolution, created.created_at, finished, timeline, now, hours),
-    ]  # fmt: skip
+    ]
     if first_reply is not None:
         waiting_since = None
         for event in events:
@@ -160,7 +168,15 @@ def clocks(
         if waiting_since is not None:
             cycle = str(waiting_since.data.get("message_id", waiting_since.id))
             result.append(
-                _clock("next_response", cycle, next_response, waiting_since.created_at,
-                       finished, timeline, now, hours)
-            )  # fmt: skip
+                _clock(
+                    "next_response",
+                    cycle,
+                    next_response,
+                    waiting_since.created_at,
+                    finished,
+                    timeline,
+                    now,
+                    hours,
+                )
+            )
     return result

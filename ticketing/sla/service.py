@@ -128,9 +128,13 @@ def check_ticket(
     for clock in clocks_for(ticket, event_log, policy, now):
         if clock.stopped:
             continue
-        base = {"metric": clock.metric, "cycle": clock.cycle, "policy": policy.name,
-                "target_minutes": clock.target_minutes,
-                "elapsed_minutes": round(clock.elapsed_minutes, 1)}  # fmt: skip
+        base = {
+            "metric": clock.metric,
+            "cycle": clock.cycle,
+            "policy": policy.name,
+            "target_minutes": clock.target_minutes,
+            "elapsed_minutes": round(clock.elapsed_minutes, 1),
+        }
         if (
             clock.running
             and not clock.breached
@@ -138,14 +142,24 @@ def check_ticket(
             and (WARNING, clock.metric, clock.cycle) not in done
         ):
             notify = [ticket.assignee.email] if ticket.assignee else _leads(session, ticket)
-            events.record(session, ticket=ticket, kind=WARNING, actor="sla",
-                          data=base | {"due_at": clock.due_at.isoformat() if clock.due_at else None,
-                                       "notify": notify})  # fmt: skip
+            events.record(
+                session,
+                ticket=ticket,
+                kind=WARNING,
+                actor="sla",
+                data=base
+                | {"due_at": clock.due_at.isoformat() if clock.due_at else None, "notify": notify},
+            )
             result.warnings += 1
         if clock.breached and (BREACHED, clock.metric, clock.cycle) not in done:
             leads = _leads(session, ticket) or ["supervisor"]
-            events.record(session, ticket=ticket, kind=BREACHED, actor="sla",
-                          data=base | {"level": 1, "escalated_to": leads})  # fmt: skip
+            events.record(
+                session,
+                ticket=ticket,
+                kind=BREACHED,
+                actor="sla",
+                data=base | {"level": 1, "escalated_to": leads},
+            )
             result.breaches += 1
         overdue = clock.elapsed_minutes - clock.target_minutes
         if (
@@ -153,8 +167,13 @@ def check_ticket(
             and overdue >= policy.supervisor_after_minutes
             and (ESCALATED, clock.metric, clock.cycle) not in done
         ):
-            events.record(session, ticket=ticket, kind=ESCALATED, actor="sla",
-                          data=base | {"level": 2, "escalated_to": ["supervisor"]})  # fmt: skip
+            events.record(
+                session,
+                ticket=ticket,
+                kind=ESCALATED,
+                actor="sla",
+                data=base | {"level": 2, "escalated_to": ["supervisor"]},
+            )
             result.escalations += 1
 
 

@@ -38,6 +38,9 @@ def sweep(
     if result.warnings or result.breaches or result.escalations:
         logger.info(
             "SLA sweep: %d checked, %d warnings, %d breaches, %d escalations",
-            result.checked, result.warnings, result.breaches, result.escalations,
-        )  # fmt: skip
+            result.checked,
+            result.warnings,
+            result.breaches,
+            result.escalations,
+        )
     return result

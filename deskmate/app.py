@@ -28,6 +28,7 @@ from knowledge.retrieval import LanguageRouter
 from ticketing.api import router as tickets_router
 from ticketing.routing.api import router as routing_router
 from ticketing.sla.api import router as sla_router
+from ticketing.webhooks.api import router as webhooks_router
 from ticketing.workflows.api import router as workflows_router
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(workflows_router)
     app.include_router(routing_router)
     app.include_router(sla_router)
+    app.include_router(webhooks_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -71,6 +71,34 @@ def train(
         console.print(f"{'trained' if trained else 'up to date'}: {model}")
 
 
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds.")] = 15.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
+) -> None:
+    """Run the worker: SLA sweeps (warnings, escalations) and webhook deliveries."""
+    import threading
+
+    from deskmate import worker as worker_module
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    factory = _session_factory()
+    if once:
+        done = worker_module.run_once(factory)
+        console.print(
+            f"SLA: {done.sla.checked} checked, {done.sla.warnings} warnings, "
+            f"{done.sla.breaches} breaches, {done.sla.escalations} escalations; "
+            f"webhooks: {done.webhooks.delivered} delivered, "
+            f"{done.webhooks.failed_attempts} failed attempts"
+        )
+        return
+    stop = threading.Event()
+    try:
+        worker_module.run_forever(factory, interval=interval, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the Alembic migrations."""

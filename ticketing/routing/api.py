@@ -4,12 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, require_permission
-from deskmate.errors import NotFound, Unprocessable
-from ticketing import repository
+from deskmate.errors import Unprocessable
+from ticketing import named, repository
 from ticketing.routing import assignment
 from ticketing.routing.models import RoutingRule
 from ticketing.routing.schemas import (
@@ -37,13 +36,6 @@ def _read(rule: RoutingRule) -> RoutingRuleRead:
     )
 
 
-def _rule_or_raise(session: Session, name: str) -> RoutingRule:
-    rule = session.scalar(select(RoutingRule).where(RoutingRule.name == name))
-    if rule is None:
-        raise NotFound(f"No routing rule named {name[:100]!r}.")
-    return rule
-
-
 @router.get("/routing/rules", response_model=list[RoutingRuleRead])
 def list_rules(session: SessionDep, _token: CanRead) -> list[RoutingRuleRead]:
     rules = session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.name))
@@ -55,16 +47,10 @@ def put_rule(
     name: str, data: RoutingRuleIn, session: SessionDep, _token: CanAdmin, response: Response
 ) -> RoutingRuleRead:
     """Create or replace the rule called ``name`` (admins only)."""
-    if data.name != name:
-        raise Unprocessable("The rule's name in the body must match the URL.")
     team = repository.team_by_key(session, data.team)
     if team is None:
         raise Unprocessable(f"No team with key {data.team!r}.")
-    rule = session.scalar(select(RoutingRule).where(RoutingRule.name == name))
-    if rule is None:
-        rule = RoutingRule(name=name)
-        session.add(rule)
-        response.status_code = 201
+    rule = named.for_put(session, RoutingRule, name=name, body_name=data.name, response=response)
     rule.position, rule.match, rule.skill, rule.enabled = (
         data.position,
         data.match,
@@ -78,7 +64,7 @@ def put_rule(
 
 @router.delete("/routing/rules/{name}", status_code=204)
 def delete_rule(name: str, session: SessionDep, _token: CanAdmin) -> Response:
-    session.delete(_rule_or_raise(session, name))
+    session.delete(named.by_name_or_raise(session, RoutingRule, name, "routing rule"))
     session.commit()
     return Response(status_code=204)
 

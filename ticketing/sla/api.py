@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, require_permission
-from deskmate.errors import NotFound, Unprocessable
+from deskmate.errors import Unprocessable
+from ticketing import named
 from ticketing.sla.models import BusinessCalendar, SlaPolicy
 from ticketing.sla.schemas import CalendarIn, CalendarRead, SlaPolicyIn, SlaPolicyRead
-
-T = TypeVar("T", SlaPolicy, BusinessCalendar)
 
 router = APIRouter(prefix="/api/v1/sla", tags=["sla"])
 
@@ -47,10 +45,6 @@ def _policy_read(p: SlaPolicy) -> SlaPolicyRead:
     )
 
 
-def _by_name(session: Session, model: type[T], name: str) -> T | None:
-    return session.scalar(select(model).where(model.name == name))
-
-
 @router.get("/calendars", response_model=list[CalendarRead])
 def list_calendars(session: SessionDep, _token: CanRead) -> list[CalendarRead]:
     return [_calendar_read(c) for c in session.scalars(select(BusinessCalendar))]
@@ -60,13 +54,9 @@ def list_calendars(session: SessionDep, _token: CanRead) -> list[CalendarRead]:
 def put_calendar(
     name: str, data: CalendarIn, session: SessionDep, _token: CanAdmin, response: Response
 ) -> CalendarRead:
-    if data.name != name:
-        raise Unprocessable("The calendar's name in the body must match the URL.")
-    calendar = _by_name(session, BusinessCalendar, name)
-    if calendar is None:
-        calendar = BusinessCalendar(name=name)
-        session.add(calendar)
-        response.status_code = 201
+    calendar = named.for_put(
+        session, BusinessCalendar, name=name, body_name=data.name, response=response
+    )
     calendar.timezone = data.timezone
     calendar.weekly_hours = {d: [list(w) for w in ws] for d, ws in data.weekly_hours.items()}
     calendar.holidays = [h.isoformat() for h in data.holidays]
@@ -84,18 +74,12 @@ def list_policies(session: SessionDep, _token: CanRead) -> list[SlaPolicyRead]:
 def put_policy(
     name: str, data: SlaPolicyIn, session: SessionDep, _token: CanAdmin, response: Response
 ) -> SlaPolicyRead:
-    if data.name != name:
-        raise Unprocessable("The policy's name in the body must match the URL.")
     calendar = None
     if data.calendar is not None:
-        calendar = _by_name(session, BusinessCalendar, data.calendar)
+        calendar = named.by_name(session, BusinessCalendar, data.calendar)
         if calendar is None:
             raise Unprocessable(f"No business calendar named {data.calendar!r}.")
-    policy = _by_name(session, SlaPolicy, name)
-    if policy is None:
-        policy = SlaPolicy(name=name)
-        session.add(policy)
-        response.status_code = 201
+    policy = named.for_put(session, SlaPolicy, name=name, body_name=data.name, response=response)
     for field, value in data.model_dump(exclude={"name", "calendar"}).items():
         setattr(policy, field, value)
     policy.calendar = calendar
@@ -105,9 +89,6 @@ def put_policy(
 
 @router.delete("/policies/{name}", status_code=204)
 def delete_policy(name: str, session: SessionDep, _token: CanAdmin) -> Response:
-    policy = _by_name(session, SlaPolicy, name)
-    if policy is None:
-        raise NotFound(f"No SLA policy named {name[:100]!r}.")
-    session.delete(policy)
+    session.delete(named.by_name_or_raise(session, SlaPolicy, name, "SLA policy"))
     session.commit()
     return Response(status_code=204)

@@ -10,8 +10,9 @@ from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
 from deskmate.pagination import Page, PageParams
 from ticketing import conversation, merging, repository, service
+from ticketing.concurrency import retry_when_busy
 from ticketing.customers.models import Customer
-from ticketing.models import Priority, StatusCategory, TicketType
+from ticketing.models import Priority, StatusCategory, Ticket, TicketType
 from ticketing.routing import assignment
 from ticketing.schemas import (
     AssignRequest,
@@ -75,10 +76,16 @@ def create_ticket(
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> TicketRead:
-    ticket, created = service.create_ticket(
-        session, data=data, actor=actor_of(token), idempotency_key=idempotency_key
-    )
-    session.commit()
+    actor = actor_of(token)
+
+    def create() -> tuple[Ticket, bool]:
+        result = service.create_ticket(
+            session, data=data, actor=actor, idempotency_key=idempotency_key
+        )
+        session.commit()
+        return result
+
+    ticket, created = retry_when_busy(session, create)
     if not created:
         response.status_code = 200
     return service.to_read(ticket)

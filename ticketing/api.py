@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from deskmate.auth.models import ApiToken, Role
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
-from deskmate.pagination import Page, PageParams
+from deskmate.pagination import PageParams
 from ticketing import conversation, merging, repository, service
 from ticketing.concurrency import retry_when_busy
 from ticketing.customers.models import Customer
@@ -24,6 +24,7 @@ from ticketing.schemas import (
     MessageRead,
     TicketCreate,
     TicketDetail,
+    TicketPage,
     TicketRead,
 )
 from ticketing.sla import service as sla_service
@@ -91,7 +92,7 @@ def create_ticket(
     return service.to_read(ticket)
 
 
-@router.get("", response_model=Page[TicketRead])
+@router.get("", response_model=TicketPage)
 def list_tickets(
     session: SessionDep,
     _token: CanRead,
@@ -109,7 +110,7 @@ def list_tickets(
     sort: Sort = "-created_at",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> Page[TicketRead]:
+) -> TicketPage:
     params = PageParams(page=page, per_page=per_page)
     filters = repository.TicketFilters(
         status=status, status_category=status_category, type=type, priority=priority
@@ -120,7 +121,7 @@ def list_tickets(
         if value is not None and value.tzinfo is None:
             raise Unprocessable(f"{name} needs a timezone (e.g. Z).")
     filters.created_from, filters.created_to = created_from, created_to
-    empty = Page[TicketRead](items=[], total=0, page=page, per_page=per_page)
+    empty = TicketPage(items=[], total=0, page=page, per_page=per_page)
     if team is not None:
         found = repository.team_by_key(session, team)
         if found is None:
@@ -141,8 +142,12 @@ def list_tickets(
     rows, total = repository.list_tickets(
         session, filters=filters, sort=sort, offset=params.offset, limit=params.per_page
     )
-    return Page[TicketRead](
-        items=[service.to_read(t) for t in rows], total=total or 0, page=page, per_page=per_page
+    return TicketPage(
+        items=[service.to_read(t) for t in rows],
+        total=total or 0,
+        page=page,
+        per_page=per_page,
+        total_is_lower_bound=(total or 0) > repository.COUNT_CAP,
     )
 
 

@@ -21,6 +21,8 @@ from ticketing.models import (
     TicketNumber,
 )
 
+COUNT_CAP = 10_000
+
 SORTS = {
     "created_at": Ticket.created_at,
     "updated_at": Ticket.updated_at,
@@ -107,9 +109,10 @@ def list_tickets(
     ).all()
     total = None
     if with_total:
-        total = int(
-            session.scalar(_filtered(select(func.count()).select_from(Ticket), filters)) or 0
-        )
+        # Counting every match of a broad filter at 1M rows costs more than the page itself:
+        # count up to COUNT_CAP + 1 and let the caller say "more than COUNT_CAP".
+        matches = _filtered(select(Ticket.id), filters).limit(COUNT_CAP + 1).subquery()
+        total = int(session.scalar(select(func.count()).select_from(matches)) or 0)
     return list(rows), total
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deskmate.pagination import Page
 from ticketing.customers.schemas import ChannelIdentityIn, CustomerRead
 from ticketing.models import Channel, MessageAuthor, Priority, StatusCategory, TicketType
 
@@ -143,3 +144,9 @@ class TicketDetail(TicketRead):
     merged_into: str | None
     next_statuses: list[str]
     sla: dict[str, Any] | None = None
+
+
+class TicketPage(Page[TicketRead]):
+    """A page of tickets; past 10,000 matches ``total`` is a lower bound (exact is too slow)."""
+
+    total_is_lower_bound: bool = False

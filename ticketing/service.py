@@ -78,9 +78,7 @@ def to_detail(
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     return TicketDetail(
         **to_read(ticket).model_dump(),
-        events=[
-            TicketEventRead.model_validate(e) for e in repository.events_of(session, ticket.id)
-        ],
+        events=[TicketEventRead.model_validate(e) for e in ticket.events],
         context=ticket.context or {},
         resolution_outcome=ticket.resolution_outcome,
         resolution_reason=ticket.resolution_reason,

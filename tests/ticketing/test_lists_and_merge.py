@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -107,3 +108,18 @@ def test_merging_keeps_both_histories_and_closes_the_duplicate(
     assert into_merged.status_code == 409 and "itself merged" in into_merged.json()["detail"]
     listed = api.get("/api/v1/tickets?status=duplicate", headers=agent).json()
     assert listed["total"] == 1
+
+
+def test_counts_past_the_cap_are_a_lower_bound(
+    api: TestClient, headers_for: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ticketing import repository
+
+    monkeypatch.setattr(repository, "COUNT_CAP", 2)
+    bot = headers_for(Role.INTEGRATION)
+    for i in range(4):
+        _open(api, bot, description=f"t{i}")
+    page = api.get("/api/v1/tickets?per_page=1", headers=bot).json()
+    assert page["total"] == 3 and page["total_is_lower_bound"] is True
+    few = api.get("/api/v1/tickets?per_page=1&type=complaint", headers=bot).json()
+    assert few["total"] == 0 and few["total_is_lower_bound"] is False

@@ -78,8 +78,7 @@ def status_for(
     policy = policy_for(load_policies(session), ticket)
     if policy is None:
         return None
-    event_log = list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)))
-    found = clocks_for(ticket, event_log, policy, now or utcnow())
+    found = clocks_for(ticket, list(ticket.events), policy, now or utcnow())
     return {"policy": policy.name, "clocks": {c.metric: c.as_dict() for c in found}}
 
 

@@ -123,6 +123,9 @@ def create_ticket(
             ticket = session.get(Ticket, existing.ticket_id)
             assert ticket is not None  # the foreign key guarantees it
             return ticket, False
+    # Writing first matters on SQLite: a transaction that starts with a write waits for the
+    # writer lock instead of failing on a snapshot that another writer made stale.
+    number = repository.next_ticket_number(session)
     customer = resolve_customer(
         session, identity=data.channel_identity, email=data.email, language=data.language
     )
@@ -130,7 +133,7 @@ def create_ticket(
     workflow = definition_for(session, data.type)
     ticket = Ticket(
         id=uuid.uuid4(),
-        number=repository.next_ticket_number(session),
+        number=number,
         type=data.type,
         status=workflow.initial,
         status_category=workflow.statuses[workflow.initial],

@@ -324,10 +324,11 @@ def bulk_load(engine: Engine, *, until: int, agents: list[tuple[uuid.UUID, uuid.
                 for row in _rows(start, missing, agents):
                     copy.write_row(row)
             raw.commit()
-            cursor.execute("ANALYZE tickets")
-            raw.commit()
         finally:
             raw.close()
+        # What autovacuum does to a table at rest: statistics and the visibility map.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE tickets"))
     else:
         names, marks = ", ".join(COLUMNS), ", ".join(":" + c for c in COLUMNS)
         insert = text(f"INSERT INTO tickets ({names}) VALUES ({marks})")

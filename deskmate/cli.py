@@ -312,7 +312,7 @@ def bench_api(
     if as_json:
         typer.echo(bench.dumps(report))
         return
-    table = Table(title="ticket API throughput (uvicorn on loopback, one process)")
+    table = Table(title=f"ticket API throughput (uvicorn on loopback, {workers} worker(s))")
     for column in ("database", "operation", "clients", "ok", "errors", "per s", "p50 ms", "p95 ms"):
         table.add_column(column, justify="right")
     for row in report["throughput"]:

@@ -147,6 +147,6 @@ class TicketDetail(TicketRead):
 
 
 class TicketPage(Page[TicketRead]):
-    """A page of tickets; past 10,000 matches ``total`` is a lower bound (exact is too slow)."""
+    """A page of tickets; past 1,000 matches ``total`` is a lower bound (exact is too slow)."""
 
     total_is_lower_bound: bool = False

@@ -115,7 +115,7 @@ def test_counts_past_the_cap_are_a_lower_bound(
 ) -> None:
     from ticketing import repository
 
-    monkeypatch.setattr(repository, "COUNT_CAP", 2)
+    monkeypatch.setattr(repository, "COUNT_CAP", 2)  # the real cap is 1,000
     bot = headers_for(Role.INTEGRATION)
     for i in range(4):
         _open(api, bot, description=f"t{i}")

@@ -26,6 +26,7 @@ from deskmate.settings import Settings, get_settings
 from knowledge.api import router as knowledge_router
 from knowledge.retrieval import LanguageRouter
 from ticketing.api import router as tickets_router
+from ticketing.customers.api import router as customers_router
 from ticketing.routing.api import router as routing_router
 from ticketing.sla.api import router as sla_router
 from ticketing.webhooks.api import router as webhooks_router
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(routing_router)
     app.include_router(sla_router)
     app.include_router(webhooks_router)
+    app.include_router(customers_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

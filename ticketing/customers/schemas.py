@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ticketing.customers.models import CustomerTier
@@ -24,6 +26,23 @@ class CustomerRead(BaseModel):
     region: str | None
     language: str
     tier: CustomerTier
+
+
+class IdentityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    external_id: str
+    name: str | None
+
+
+class CustomerDetail(CustomerRead):
+    phone: str | None
+    lifetime_value: float
+    loyalty_months: int
+    potential_score: int
+    consent: dict[str, Any]
+    identities: list[IdentityRead]
 
 
 class TierRuleIn(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ticketing.models import (
     ACTIVE_CATEGORIES,
@@ -58,9 +58,10 @@ def get_by_number(session: Session, number: int) -> Ticket | None:
         select(Ticket)
         .where(Ticket.number == number)
         .options(
-            selectinload(Ticket.team),
-            selectinload(Ticket.assignee),
-            selectinload(Ticket.customer),
+            # One row each: joined into the ticket's query; the events come in one more query.
+            joinedload(Ticket.team),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.customer),
             selectinload(Ticket.events),
         )
     )

@@ -31,6 +31,11 @@ from knowledge.insight_api import router as knowledge_insight_router
 from knowledge.retrieval import LanguageRouter
 from knowledge.tasks import publish_due_forever
 from ticketing.api import router as tickets_router
+from ticketing.customers.api import router as customers_router
+from ticketing.routing.api import router as routing_router
+from ticketing.sla.api import router as sla_router
+from ticketing.webhooks.api import router as webhooks_router
+from ticketing.workflows.api import router as workflows_router
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -130,6 +135,11 @@ def create_app(
     app.include_router(tickets_router)
     app.include_router(auth_router)
     app.include_router(experts_router)
+    app.include_router(workflows_router)
+    app.include_router(routing_router)
+    app.include_router(sla_router)
+    app.include_router(webhooks_router)
+    app.include_router(customers_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

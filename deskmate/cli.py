@@ -77,6 +77,34 @@ def train(
         console.print(f"{'trained' if trained else 'up to date'}: {model}")
 
 
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds.")] = 15.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
+) -> None:
+    """Run the worker: SLA sweeps (warnings, escalations) and webhook deliveries."""
+    import threading
+
+    from deskmate import worker as worker_module
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    factory = _session_factory()
+    if once:
+        done = worker_module.run_once(factory)
+        console.print(
+            f"SLA: {done.sla.checked} checked, {done.sla.warnings} warnings, "
+            f"{done.sla.breaches} breaches, {done.sla.escalations} escalations; "
+            f"webhooks: {done.webhooks.delivered} delivered, "
+            f"{done.webhooks.failed_attempts} failed attempts"
+        )
+        return
+    stop = threading.Event()
+    try:
+        worker_module.run_forever(factory, interval=interval, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the Alembic migrations."""
@@ -410,6 +438,90 @@ def bench_chat(
             f"{row['max_ms']:.1f}",
         )
     console.print(table)
+
+
+@bench_app.command("api")
+def bench_api(
+    database: Annotated[
+        list[str] | None, typer.Option(help="sqlite and/or postgresql (default: both).")
+    ] = None,
+    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients.")] = 8,
+    seconds: Annotated[float, typer.Option(min=1, help="Seconds per operation.")] = 10.0,
+    sizes: Annotated[str, typer.Option(help="Ticket counts for the list figures.")] = (
+        "10000,100000,1000000"
+    ),
+    sqlite_max_rows: Annotated[int, typer.Option(help="Skip larger SQLite sizes.")] = 100_000,
+    samples: Annotated[int, typer.Option(min=5, help="Requests per list figure.")] = 100,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="uvicorn worker processes.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ticket creates/reads per second and list p95 at 10k/100k/1M tickets, on throwaway DBs."""
+    from deskmate import bench_api as bench
+
+    kinds = database or ["sqlite", "postgresql"]
+    if set(kinds) - {"sqlite", "postgresql"}:
+        raise _fail("--database is sqlite or postgresql")
+    try:
+        counts = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise _fail("--sizes is a comma-separated list of numbers") from exc
+    report = bench.run(
+        databases=kinds,
+        clients=clients,
+        seconds=seconds,
+        sizes=counts,
+        sqlite_max_rows=sqlite_max_rows,
+        samples=samples,
+        workers=workers,
+        progress=lambda message: err.print(f"[dim]{message}[/dim]"),
+    )
+    if as_json:
+        typer.echo(bench.dumps(report))
+        return
+    table = Table(title=f"ticket API throughput (uvicorn on loopback, {workers} worker(s))")
+    for column in ("database", "operation", "clients", "ok", "errors", "per s", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="right")
+    for row in report["throughput"]:
+        table.add_row(
+            *(
+                str(row[k])
+                for k in (
+                    "database",
+                    "operation",
+                    "clients",
+                    "ok",
+                    "errors",
+                    "per_second",
+                    "p50_ms",
+                    "p95_ms",
+                )
+            )
+        )
+    console.print(table)
+    for row in report["throughput"]:
+        for sample in row["error_samples"]:  # type: ignore[attr-defined]
+            console.print(f"  [red]{row['database']} {row['operation']}[/red] {sample}")
+    lists = Table(title="list queries (20 per page, newest first)")
+    for column in (
+        "database",
+        "tickets",
+        "load s",
+        "by status p50/p95 ms",
+        "by assignee p50/p95 ms",
+    ):
+        lists.add_column(column, justify="right")
+    for row in report["lists"]:
+        if row.get("skipped"):
+            lists.add_row(str(row["database"]), f"{row['tickets']:,}", "skipped", "-", "-")
+            continue
+        lists.add_row(
+            str(row["database"]),
+            f"{row['tickets']:,}",
+            str(row["load_s"]),
+            f"{row['by_status_p50_ms']} / {row['by_status_p95_ms']}",
+            f"{row['by_assignee_p50_ms']} / {row['by_assignee_p95_ms']}",
+        )
+    console.print(lists)
 
 
 @bench_app.command("answers")

@@ -13,7 +13,16 @@ from experts.models import Expert
 from knowledge import importing
 from knowledge.models import Article
 from knowledge.schemas import ImportReport
+from ticketing.customers.models import Customer, TierRule
+from ticketing.customers.schemas import TierRuleIn
+from ticketing.customers.service import recompute_tier
 from ticketing.models import Agent, Team
+from ticketing.routing.models import RoutingRule
+from ticketing.routing.schemas import RoutingRuleIn
+from ticketing.sla.models import BusinessCalendar, SlaPolicy
+from ticketing.sla.schemas import CalendarIn, SlaPolicyIn
+from ticketing.workflows.defaults import DEFAULT_WORKFLOWS
+from ticketing.workflows.models import Workflow
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 ARTICLES = SEED_DIR / "articles.jsonl"
@@ -42,12 +51,29 @@ class AgentIn(BaseModel):
     products: list[str] = Field(default_factory=list)
     capacity: int = Field(default=8, ge=1)
     is_lead: bool = False
+    seniority: int = Field(default=1, ge=1, le=10)
+
+
+class CustomerIn(BaseModel):
+    name: str
+    email: str
+    region: str | None = None
+    language: str = "en"
+    lifetime_value: float = 0
+    loyalty_months: int = 0
+    potential_score: int = 0
+    consent: dict[str, bool] = Field(default_factory=dict)
 
 
 class OrgIn(BaseModel):
     products: list[str]
     teams: list[TeamIn]
     agents: list[AgentIn]
+    calendars: list[CalendarIn] = Field(default_factory=list)
+    sla_policies: list[SlaPolicyIn] = Field(default_factory=list)
+    routing_rules: list[RoutingRuleIn] = Field(default_factory=list)
+    tier_rules: list[TierRuleIn] = Field(default_factory=list)
+    customers: list[CustomerIn] = Field(default_factory=list)
 
 
 def is_new(session: Session) -> bool:
@@ -75,6 +101,7 @@ def seed_org(session: Session, *, path: Path = ORG) -> tuple[int, int]:
         session.add(Agent(**data, team_id=teams[agent.team].id))
         new_agents += 1
     session.flush()
+    seed_processes(session, org=org, teams=teams)
     return new_teams, new_agents
 
 
@@ -127,6 +154,45 @@ def seed_experts(session: Session, *, path: Path = ORG) -> int:
         created += 1
     session.flush()
     return created
+
+
+def seed_processes(session: Session, *, org: OrgIn, teams: dict[str, Team]) -> None:
+    """Workflows, calendars, SLA policies, routing rules, tier rules and demo customers of each
+    tier, where they are not there yet (matched by name, type or email)."""
+    for ticket_type, definition in DEFAULT_WORKFLOWS.items():
+        if session.scalar(select(Workflow).where(Workflow.ticket_type == ticket_type)) is None:
+            session.add(Workflow(ticket_type=ticket_type, definition=definition, updated_by="seed"))
+    calendars = {c.name: c for c in session.scalars(select(BusinessCalendar))}
+    for cal in org.calendars:
+        if cal.name not in calendars:
+            calendars[cal.name] = BusinessCalendar(
+                name=cal.name,
+                timezone=cal.timezone,
+                weekly_hours={d: [list(w) for w in ws] for d, ws in cal.weekly_hours.items()},
+                holidays=[h.isoformat() for h in cal.holidays],
+            )
+            session.add(calendars[cal.name])
+    known_policies = set(session.scalars(select(SlaPolicy.name)))
+    for policy in org.sla_policies:
+        if policy.name not in known_policies:
+            fields = policy.model_dump(exclude={"calendar"})
+            calendar = calendars[policy.calendar] if policy.calendar else None
+            session.add(SlaPolicy(**fields, calendar=calendar))
+    known_rules = set(session.scalars(select(RoutingRule.name)))
+    for rule in org.routing_rules:
+        if rule.name not in known_rules:
+            fields = rule.model_dump(exclude={"team"})
+            session.add(RoutingRule(**fields, team_id=teams[rule.team].id))
+    if session.scalar(select(func.count()).select_from(TierRule)) == 0:
+        session.add_all(TierRule(**rule.model_dump()) for rule in org.tier_rules)
+    session.flush()
+    known_customers = set(session.scalars(select(Customer.email)))
+    for item in org.customers:
+        if item.email not in known_customers:
+            customer = Customer(**item.model_dump())
+            session.add(customer)
+            recompute_tier(session, customer=customer)
+    session.flush()
 
 
 def seed_articles(session: Session, *, path: Path = ARTICLES) -> ImportReport:

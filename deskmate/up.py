@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,6 +112,14 @@ def prepare(settings: Settings, console: Console, *, allow_train: bool) -> tuple
     return token, model
 
 
+def start_worker(settings: Settings) -> tuple[threading.Thread, threading.Event]:
+    """The embedded worker (SLA sweeps, webhook deliveries) as a thread of the launcher."""
+    from deskmate.db import get_engine, make_session_factory
+    from deskmate.worker import start_thread
+
+    return start_thread(make_session_factory(get_engine(settings.resolved_database_url)))
+
+
 def run_up(settings: Settings, *, console: Console, allow_train: bool = True) -> int:
     started = time.monotonic()
     for name, port in (
@@ -132,6 +141,8 @@ def run_up(settings: Settings, *, console: Console, allow_train: bool = True) ->
         app_process(settings),
     ]
     actions, rasa, app = processes
+
+    worker_stop = threading.Event()  # replaced by the worker thread's own event once it runs
 
     def _request_stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -160,6 +171,7 @@ def run_up(settings: Settings, *, console: Console, allow_train: bool = True) ->
                 ok="model_file",
             ),
         )
+        _worker_thread, worker_stop = start_worker(settings)
         console.print(
             f"\n[bold green]Deskmate is running[/bold green] "
             f"(ready in {time.monotonic() - started:.0f}s)\n"
@@ -180,6 +192,7 @@ def run_up(settings: Settings, *, console: Console, allow_train: bool = True) ->
         console.print("\nstopping…")
         return 0
     finally:
+        worker_stop.set()
         for process in reversed(processes):
             process.stop()
         console.print("stopped all Deskmate processes")

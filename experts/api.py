@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from deskmate.auth.models import ApiToken
+from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.pagination import Page
 from experts import repository, service
@@ -22,10 +22,10 @@ from ticketing.models import CustomerTier
 
 router = APIRouter(prefix="/api/v1/experts", tags=["experts"])
 
-CanSearch = Annotated[ApiToken, Depends(require_permission("experts.search"))]
-CanRead = Annotated[ApiToken, Depends(require_permission("experts.read"))]
-CanWrite = Annotated[ApiToken, Depends(require_permission("experts.write"))]
-CanAddEvidence = Annotated[ApiToken, Depends(require_permission("experts.evidence"))]
+CanSearch = Annotated[Principal, Depends(require_permission("experts.search"))]
+CanRead = Annotated[Principal, Depends(require_permission("experts.read"))]
+CanWrite = Annotated[Principal, Depends(require_permission("experts.write"))]
+CanAddEvidence = Annotated[Principal, Depends(require_permission("experts.evidence"))]
 
 
 @router.get("/search", response_model=ExpertSearchResponse)

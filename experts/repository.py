@@ -8,9 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from experts.models import Expert, ExpertEvidence
 from knowledge.models import GapTask, GapTaskStatus
-from ticketing.models import Ticket, TicketStatus
-
-OPEN_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+from ticketing import repository as ticket_repository
 
 
 def get_expert(session: Session, expert_id: uuid.UUID) -> Expert | None:
@@ -57,15 +55,8 @@ def loads(session: Session, experts: Sequence[Expert]) -> dict[uuid.UUID, int]:
     """Current load of each expert: open tickets of the linked agent + open gap tasks."""
     result = {expert.id: 0 for expert in experts}
     agents = {expert.agent_id: expert.id for expert in experts if expert.agent_id is not None}
-    if agents:
-        rows = session.execute(
-            select(Ticket.assignee_id, func.count())
-            .where(Ticket.assignee_id.in_(list(agents)), Ticket.status.in_(OPEN_TICKET_STATUSES))
-            .group_by(Ticket.assignee_id)
-        )
-        for agent_id, count in rows:
-            if agent_id is not None:
-                result[agents[agent_id]] += int(count)
+    for agent_id, count in ticket_repository.open_load(session, list(agents)).items():
+        result[agents[agent_id]] += count
     if result:
         rows = session.execute(
             select(GapTask.expert_id, func.count())

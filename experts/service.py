@@ -44,6 +44,7 @@ from experts.schemas import (
 )
 from knowledge.embedding import Embedder, Vectors
 from ticketing.models import Agent
+from ticketing.routing.service import AgentSkills
 
 EVIDENCE_PER_LEVEL = 3
 MAX_LEVEL = 5
@@ -376,3 +377,20 @@ def record_article_published(
         kind=EvidenceKind.ARTICLE_PUBLISHED, ref=str(article_id), title=title, skills=skills
     )
     return add_evidence(session, expert=expert, data=data)
+
+
+class YellowPagesSkills:
+    """Ticket routing's proficiency, read from the yellow pages (``ticketing.routing.SkillSource``).
+
+    An agent with a yellow-pages entry is judged by its effective skills (declared levels raised
+    by evidence from resolved tickets and published articles); an agent without one falls back to
+    the skills on the agent record.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._fallback = AgentSkills()
+
+    def proficiency(self, agent: Agent, skill: str) -> int:
+        level = proficiency(self._session, agent_id=agent.id, skill=skill)
+        return level if level is not None else self._fallback.proficiency(agent, skill)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from deskmate.auth.models import ApiToken
+from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.pagination import Page
 from experts.models import Expert
@@ -33,13 +33,13 @@ from knowledge.retrieval import LanguageRouter
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge insight"])
 
-ReadThresholds = Annotated[ApiToken, Depends(require_permission("kb.thresholds.read"))]
-WriteThresholds = Annotated[ApiToken, Depends(require_permission("kb.thresholds.write"))]
-ReportTicket = Annotated[ApiToken, Depends(require_permission("kb.searches.ticket"))]
-Settle = Annotated[ApiToken, Depends(require_permission("kb.searches.settle"))]
-ReadValue = Annotated[ApiToken, Depends(require_permission("kb.value.read"))]
-ReadGaps = Annotated[ApiToken, Depends(require_permission("kb.gaps.read"))]
-ManageGaps = Annotated[ApiToken, Depends(require_permission("kb.gaps.manage"))]
+ReadThresholds = Annotated[Principal, Depends(require_permission("kb.thresholds.read"))]
+WriteThresholds = Annotated[Principal, Depends(require_permission("kb.thresholds.write"))]
+ReportTicket = Annotated[Principal, Depends(require_permission("kb.searches.ticket"))]
+Settle = Annotated[Principal, Depends(require_permission("kb.searches.settle"))]
+ReadValue = Annotated[Principal, Depends(require_permission("kb.value.read"))]
+ReadGaps = Annotated[Principal, Depends(require_permission("kb.gaps.read"))]
+ManageGaps = Annotated[Principal, Depends(require_permission("kb.gaps.manage"))]
 
 
 @router.get("/thresholds", response_model=list[ThresholdRead])
@@ -217,7 +217,7 @@ def create_gap_task(
         gap_id=gap_id,
         expert_id=data.expert_id,
         embedder=gaps.gap_embedder(retriever),
-        actor=f"token:{token.name}",
+        actor=token.actor,
     )
     session.commit()
     return _task_read(session, task)

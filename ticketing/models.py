@@ -5,10 +5,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
+from ticketing.customers.models import Customer, CustomerTier
+
+__all__ = ["Customer", "CustomerTier"]  # re-exported: they lived here before
 
 
 class TicketType(StrEnum):
@@ -19,12 +32,17 @@ class TicketType(StrEnum):
     REQUEST = "request"
 
 
-class TicketStatus(StrEnum):
-    NEW = "new"
+class StatusCategory(StrEnum):
+    """The stable meaning of a workflow's status: lists, SLA pauses and reports use this."""
+
     OPEN = "open"
-    PENDING = "pending"
+    WAITING = "waiting"  # on the customer or on hold: SLA clocks pause
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+ACTIVE_CATEGORIES = (StatusCategory.OPEN, StatusCategory.WAITING)
+DUPLICATE_STATUS = "duplicate"  # any workflow: closed because merged into another ticket
 
 
 class Priority(StrEnum):
@@ -34,10 +52,14 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-class CustomerTier(StrEnum):
-    CORE = "core"
-    POTENTIAL = "potential"
-    GENERAL = "general"
+PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
+
+
+class MessageAuthor(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    NOTE = "note"  # internal note: agents only, never sent to the customer
 
 
 class Channel(StrEnum):
@@ -45,17 +67,6 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     API = "api"
     EMAIL = "email"
-
-
-class Customer(TimestampedBase):
-    __tablename__ = "customers"
-
-    name: Mapped[str | None] = mapped_column(String(200), default=None)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
-    phone: Mapped[str | None] = mapped_column(String(50), default=None)
-    language: Mapped[str] = mapped_column(String(10), default="en")
-    region: Mapped[str | None] = mapped_column(String(100), default=None)
-    tier: Mapped[CustomerTier] = mapped_column(String(20), default=CustomerTier.GENERAL)
 
 
 class Team(TimestampedBase):
@@ -84,6 +95,8 @@ class Agent(TimestampedBase):
     capacity: Mapped[int] = mapped_column(Integer, default=8)
     is_lead: Mapped[bool] = mapped_column(default=False)
     available: Mapped[bool] = mapped_column(default=True)
+    seniority: Mapped[int] = mapped_column(Integer, default=1)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     team: Mapped[Team | None] = relationship(back_populates="agents")
 
@@ -99,10 +112,18 @@ class TicketNumber(Base):
 
 class Ticket(TimestampedBase):
     __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_category_created", "status_category", "created_at"),
+        Index(
+            "ix_tickets_assignee_category_created", "assignee_id", "status_category", "created_at"
+        ),
+        Index("ix_tickets_status_created", "status", "created_at"),
+    )
 
     number: Mapped[int] = mapped_column(Integer, unique=True)
     type: Mapped[TicketType] = mapped_column(String(20), default=TicketType.FAULT)
-    status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.NEW, index=True)
+    status: Mapped[str] = mapped_column(String(40), default="new")
+    status_category: Mapped[StatusCategory] = mapped_column(String(20), default=StatusCategory.OPEN)
     priority: Mapped[Priority] = mapped_column(String(10), default=Priority.NORMAL)
     description: Mapped[str] = mapped_column(Text)
     product: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -111,6 +132,9 @@ class Ticket(TimestampedBase):
     language: Mapped[str] = mapped_column(String(10), default="en")
     contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
     conversation_id: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resolution_outcome: Mapped[str | None] = mapped_column(String(100), default=None)
+    resolution_reason: Mapped[str | None] = mapped_column(Text, default=None)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("customers.id"), default=None, index=True
     )
@@ -118,6 +142,12 @@ class Ticket(TimestampedBase):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("agents.id"), default=None, index=True
     )
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("tickets.id"), default=None
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
     customer: Mapped[Customer | None] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -158,3 +188,38 @@ class IdempotencyKey(TimestampedBase):
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"))
+
+
+class TicketMessage(TimestampedBase):
+    """A message on a ticket. A channel's message id is stored once: redeliveries are refused."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id"),)
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
+    author_kind: Mapped[MessageAuthor] = mapped_column(String(20))
+    author: Mapped[str | None] = mapped_column(String(200), default=None)
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(20), default=None)
+    channel_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CsatRating(TimestampedBase):
+    """The customer's satisfaction with one ticket: one rating per ticket."""
+
+    __tablename__ = "csat_ratings"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), unique=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class DuplicateLink(TimestampedBase):
+    """``duplicate`` was merged into ``primary``; both keep their own event history."""
+
+    __tablename__ = "ticket_duplicate_links"
+
+    duplicate_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), unique=True)
+    primary_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
+    actor: Mapped[str | None] = mapped_column(String(200), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)

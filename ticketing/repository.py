@@ -1,21 +1,49 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ticketing.models import (
+    ACTIVE_CATEGORIES,
     Agent,
+    CsatRating,
     IdempotencyKey,
+    StatusCategory,
     Team,
     Ticket,
     TicketEvent,
+    TicketMessage,
     TicketNumber,
-    TicketStatus,
 )
 
-OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+COUNT_CAP = 1_000
+
+SORTS = {
+    "created_at": Ticket.created_at,
+    "updated_at": Ticket.updated_at,
+    "number": Ticket.number,
+    "priority": Ticket.priority,
+    "status": Ticket.status,
+}
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    status_category: StatusCategory | None = None
+    type: str | None = None
+    priority: str | None = None
+    team_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    customer_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 def next_ticket_number(session: Session) -> int:
@@ -30,34 +58,80 @@ def get_by_number(session: Session, number: int) -> Ticket | None:
         select(Ticket)
         .where(Ticket.number == number)
         .options(
-            selectinload(Ticket.team), selectinload(Ticket.assignee), selectinload(Ticket.events)
+            # One row each: joined into the ticket's query; the events come in one more query.
+            joinedload(Ticket.team),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.customer),
+            selectinload(Ticket.events),
         )
     )
+
+
+def _filtered(query: Select[Any], filters: TicketFilters) -> Select[Any]:
+    f = filters
+    conditions = [
+        (f.status, lambda: Ticket.status == f.status),
+        (f.status_category, lambda: Ticket.status_category == f.status_category),
+        (f.type, lambda: Ticket.type == f.type),
+        (f.priority, lambda: Ticket.priority == f.priority),
+        (f.team_id, lambda: Ticket.team_id == f.team_id),
+        (f.assignee_id, lambda: Ticket.assignee_id == f.assignee_id),
+        (f.unassigned or None, lambda: Ticket.assignee_id.is_(None)),
+        (f.customer_id, lambda: Ticket.customer_id == f.customer_id),
+        (f.created_from, lambda: Ticket.created_at >= f.created_from),
+        (f.created_to, lambda: Ticket.created_at < f.created_to),
+    ]
+    for value, condition in conditions:
+        if value is not None:
+            query = query.where(condition())
+    return query
 
 
 def list_tickets(
     session: Session,
     *,
-    status: TicketStatus | None,
+    filters: TicketFilters,
+    sort: str = "-created_at",
     offset: int,
     limit: int,
-) -> tuple[list[Ticket], int]:
-    query = select(Ticket)
-    count = select(func.count()).select_from(Ticket)
-    if status is not None:
-        query = query.where(Ticket.status == status)
-        count = count.where(Ticket.status == status)
+    with_total: bool = True,
+) -> tuple[list[Ticket], int | None]:
+    column = SORTS[sort.lstrip("-")]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    tie = Ticket.number.desc() if sort.startswith("-") else Ticket.number.asc()
     rows = session.scalars(
-        query.options(selectinload(Ticket.team), selectinload(Ticket.assignee))
-        .order_by(Ticket.number.desc())
+        _filtered(select(Ticket), filters)
+        .options(
+            selectinload(Ticket.team), selectinload(Ticket.assignee), selectinload(Ticket.customer)
+        )
+        .order_by(order, tie)
         .offset(offset)
         .limit(limit)
     ).all()
-    return list(rows), int(session.scalar(count) or 0)
+    total = None
+    if with_total:
+        # Counting every match of a broad filter at 1M rows costs more than the page itself:
+        # count up to COUNT_CAP + 1 and let the caller say "more than COUNT_CAP".
+        # Selecting a constant lets PostgreSQL answer from the index alone (index-only scan).
+        matches = (
+            _filtered(select(literal(1)).select_from(Ticket), filters)
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        total = int(session.scalar(select(func.count()).select_from(matches)) or 0)
+    return list(rows), total
 
 
 def teams(session: Session) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.key)))
+
+
+def team_by_key(session: Session, key: str) -> Team | None:
+    return session.scalar(select(Team).where(Team.key == key))
+
+
+def agent_by_email(session: Session, email: str) -> Agent | None:
+    return session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
 
 
 def team_agents(session: Session, team_id: uuid.UUID) -> list[Agent]:
@@ -71,10 +145,20 @@ def open_load(session: Session, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, i
         return {}
     rows = session.execute(
         select(Ticket.assignee_id, func.count())
-        .where(Ticket.assignee_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.assignee_id.in_(agent_ids), Ticket.status_category.in_(ACTIVE_CATEGORIES))
         .group_by(Ticket.assignee_id)
     )
     return {row[0]: int(row[1]) for row in rows if row[0] is not None}
+
+
+def active_tickets_of(session: Session, agent_id: uuid.UUID) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.assignee_id == agent_id, Ticket.status_category.in_(ACTIVE_CATEGORIES))
+            .order_by(Ticket.number)
+        )
+    )
 
 
 def get_idempotency_key(session: Session, *, scope: str, key: str) -> IdempotencyKey | None:
@@ -83,5 +167,33 @@ def get_idempotency_key(session: Session, *, scope: str, key: str) -> Idempotenc
     )
 
 
-def add_event(session: Session, event: TicketEvent) -> None:
-    session.add(event)
+def messages_of(session: Session, ticket_id: uuid.UUID) -> list[TicketMessage]:
+    return list(
+        session.scalars(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket_id)
+            .order_by(TicketMessage.created_at)
+        )
+    )
+
+
+def message_by_channel_id(session: Session, channel: str, message_id: str) -> TicketMessage | None:
+    return session.scalar(
+        select(TicketMessage).where(
+            TicketMessage.channel == channel, TicketMessage.channel_message_id == message_id
+        )
+    )
+
+
+def csat_of(session: Session, ticket_id: uuid.UUID) -> CsatRating | None:
+    return session.scalar(select(CsatRating).where(CsatRating.ticket_id == ticket_id))
+
+
+def events_of(session: Session, ticket_id: uuid.UUID) -> list[TicketEvent]:
+    return list(
+        session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.created_at)
+        )
+    )

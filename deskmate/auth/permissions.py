@@ -45,6 +45,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "experts.read": frozenset({A, E, K, S, D, I}),
     "experts.write": frozenset({K, D}),
     "experts.evidence": frozenset({K, D, I}),
+    "tickets.update": frozenset({A, S, D}),
+    "tickets.assign": frozenset({A, S, D}),
+    "tickets.merge": frozenset({A, S, D}),
+    "tickets.message": frozenset({A, E, S, D, I}),
+    "tickets.csat": frozenset({S, D, I}),
+    "tickets.agents.availability": frozenset({A, S, D}),
+    "tickets.config.read": frozenset({A, S, D}),
+    "tickets.config.admin": frozenset({D}),
 }
 
 

@@ -14,7 +14,7 @@ from experts.schemas import EvidenceCreate
 from knowledge.embedding import Embedder
 from knowledge.models import GapTask, KnowledgeGap
 from tests.experts.factories import add_expert
-from ticketing.models import Agent, Ticket, TicketStatus
+from ticketing.models import Agent, StatusCategory, Ticket
 
 
 def _evidence(n: int, skill: str) -> list[EvidenceCreate]:
@@ -82,8 +82,17 @@ def test_load_counts_open_tickets_of_the_agent_and_open_gap_tasks(session: Sessi
     session.add(agent)
     session.flush()
     expert = add_expert(session, agent_id=agent.id)
-    for number, status in enumerate([TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.CLOSED]):
-        session.add(Ticket(number=number + 1, description="d", status=status, assignee_id=agent.id))
+    categories = [StatusCategory.OPEN, StatusCategory.WAITING, StatusCategory.CLOSED]
+    for number, category in enumerate(categories):
+        session.add(
+            Ticket(
+                number=number + 1,
+                description="d",
+                status=category.value,
+                status_category=category,
+                assignee_id=agent.id,
+            )
+        )
     gap = KnowledgeGap(label="g", embedder="e", volume=1)
     session.add(gap)
     session.flush()

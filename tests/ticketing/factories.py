@@ -4,7 +4,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ticketing.models import Agent, Team
+from ticketing import service
+from ticketing.models import Agent, Team, Ticket
+from ticketing.schemas import TicketCreate
 
 
 def add_team(session: Session, **overrides: Any) -> Team:
@@ -36,3 +38,12 @@ def add_agent(session: Session, team: Team, **overrides: Any) -> Agent:
     session.add(agent)
     session.flush()
     return agent
+
+
+def open_ticket(session: Session, key: str | None = None, **overrides: Any) -> Ticket:
+    data = TicketCreate.model_validate(
+        {"description": "Cam offline every night", "product": "Lumora Cam", "email": "a@b.example"}
+        | overrides
+    )
+    ticket, _ = service.create_ticket(session, data=data, actor="test", idempotency_key=key)
+    return ticket

@@ -1,29 +1,84 @@
-"""Routing: pick a team for a ticket, then the agent best placed to take it, and say why.
+"""Routing: pick a team for a ticket by the routing rules, then the agent best placed to take it,
+and say why.
 
-Team: the first team (by key) that serves the ticket's product, else its category, else its
-language. Agent: available, under capacity, speaks the ticket's language when anyone does,
-covers the product; among those the least loaded, then the most skilled, then by email so the
-choice is stable.
+Team: the first enabled rule (by position) whose ``match`` fits the ticket; without one, the first
+team (by key) that serves the ticket's product, else its category, else its language.
+Agent: available, under capacity, speaks the ticket's language when anyone does, covers the
+product when anyone does, has the needed skill when anyone does. Among those: for core customers
+the most senior first; then the least loaded, the most proficient, the one assigned longest ago
+(round robin among equals), and by email so the choice is stable.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskmate.db import utcnow
 from ticketing import repository
+from ticketing.customers.models import CustomerTier
 from ticketing.models import Agent, Team, Ticket
+from ticketing.routing.models import RoutingRule
+
+MATCH_KEYS = ("type", "product", "category", "language", "channel", "tier")
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SkillSource(Protocol):
+    """Where proficiency comes from (the agents' own skills; the yellow pages can plug in here)."""
+
+    def proficiency(self, agent: Agent, skill: str) -> int: ...
+
+
+class AgentSkills:
+    """Reads ``Agent.skills`` entries ``{"skill": name, "level": 1..5}``."""
+
+    def proficiency(self, agent: Agent, skill: str) -> int:
+        wanted = skill.casefold()
+        return max(
+            (
+                int(s.get("level", 0))
+                for s in agent.skills
+                if str(s.get("skill", "")).casefold() == wanted
+            ),
+            default=0,
+        )
 
 
 @dataclass
 class RoutingDecision:
     team: Team | None
     agent: Agent | None
+    skill: str | None = None
     reasons: list[str] = field(default_factory=list)
 
 
-def _pick_team(teams: list[Team], ticket: Ticket, reasons: list[str]) -> Team | None:
+def _attributes(ticket: Ticket, tier: str) -> dict[str, str | None]:
+    return {
+        "type": ticket.type,
+        "product": ticket.product,
+        "category": ticket.category,
+        "language": ticket.language,
+        "channel": ticket.channel,
+        "tier": tier,
+    }
+
+
+def rule_matches(rule: RoutingRule, attributes: dict[str, str | None]) -> bool:
+    for key, allowed in rule.match.items():
+        values = allowed if isinstance(allowed, list) else [allowed]
+        if attributes.get(key) not in values:
+            return False
+    return True
+
+
+def _legacy_team(teams: list[Team], ticket: Ticket, reasons: list[str]) -> Team | None:
     for team in teams:
         if ticket.product and ticket.product in team.products:
             reasons.append(f"team {team.key}: serves product {ticket.product}")
@@ -38,32 +93,98 @@ def _pick_team(teams: list[Team], ticket: Ticket, reasons: list[str]) -> Team | 
                 f"team {team.key}: no product or category match; speaks {ticket.language}"
             )
             return team
-    reasons.append("no team matches the product, category or language")
+    reasons.append("no routing rule or team matches the product, category or language")
     return None
 
 
-def _best_level(agent: Agent) -> int:
-    return max((int(skill.get("level", 0)) for skill in agent.skills), default=0)
+def pick_team(
+    session: Session, *, ticket: Ticket, tier: str, reasons: list[str]
+) -> tuple[Team | None, str | None]:
+    attributes = _attributes(ticket, tier)
+    rules = session.scalars(
+        select(RoutingRule)
+        .where(RoutingRule.enabled.is_(True))
+        .order_by(RoutingRule.position, RoutingRule.name)
+    ).all()
+    for rule in rules:
+        if rule_matches(rule, attributes):
+            shown = ", ".join(f"{k}={attributes.get(k)}" for k in sorted(rule.match)) or "anything"
+            reasons.append(f"team {rule.team.key}: rule {rule.name!r} matches {shown}")
+            return rule.team, rule.skill or ticket.category
+    return _legacy_team(repository.teams(session), ticket, reasons), ticket.category
 
 
-def route(session: Session, *, ticket: Ticket) -> RoutingDecision:
-    reasons: list[str] = []
-    team = _pick_team(repository.teams(session), ticket, reasons)
-    if team is None:
-        return RoutingDecision(team=None, agent=None, reasons=reasons)
-    agents = [a for a in repository.team_agents(session, team.id) if a.available]
+def pick_agent(
+    session: Session,
+    *,
+    team: Team,
+    ticket: Ticket,
+    tier: str,
+    skill: str | None,
+    reasons: list[str],
+    skills: SkillSource,
+    exclude: Collection[uuid.UUID] = (),
+) -> Agent | None:
+    agents = [
+        a for a in repository.team_agents(session, team.id) if a.available and a.id not in exclude
+    ]
     load = repository.open_load(session, [a.id for a in agents])
     free = [a for a in agents if load.get(a.id, 0) < a.capacity]
     if not free:
         reasons.append(f"no agent of {team.key} is available under capacity; left with the team")
-        return RoutingDecision(team=team, agent=None, reasons=reasons)
-    speakers = [a for a in free if ticket.language in a.languages] or free
-    covering = [a for a in speakers if ticket.product and ticket.product in a.products] or speakers
-    chosen = min(covering, key=lambda a: (load.get(a.id, 0), -_best_level(a), a.email))
-    reasons.append(
-        f"agent {chosen.email}: available, load {load.get(chosen.id, 0)}/{chosen.capacity}"
-        + (f", speaks {ticket.language}" if ticket.language in chosen.languages else "")
-        + (f", covers {ticket.product}" if ticket.product in chosen.products else "")
-        + f", least loaded of {len(covering)} candidate(s)"
+        return None
+    pool = [a for a in free if ticket.language in a.languages] or free
+    pool = [a for a in pool if ticket.product and ticket.product in a.products] or pool
+    level = {a.id: skills.proficiency(a, skill) if skill else 0 for a in pool}
+    pool = [a for a in pool if level[a.id] > 0] or pool
+    core = tier == CustomerTier.CORE
+
+    def rank(a: Agent) -> tuple[int, int, int, datetime, str]:
+        return (
+            -a.seniority if core else 0,
+            load.get(a.id, 0),
+            -level[a.id],
+            a.last_assigned_at or NEVER,
+            a.email,
+        )
+
+    chosen = min(pool, key=rank)
+    equals = [a for a in pool if rank(a)[:3] == rank(chosen)[:3]]
+    parts = [f"agent {chosen.email}: available, load {load.get(chosen.id, 0)}/{chosen.capacity}"]
+    if ticket.language in chosen.languages:
+        parts.append(f"speaks {ticket.language}")
+    if ticket.product in chosen.products:
+        parts.append(f"covers {ticket.product}")
+    if skill and level[chosen.id]:
+        parts.append(f"{skill} proficiency {level[chosen.id]}")
+    if core:
+        parts.append(f"core customer: most senior (seniority {chosen.seniority})")
+    parts.append(f"least loaded of {len(pool)} candidate(s)")
+    if len(equals) > 1:
+        parts.append(f"round robin among {len(equals)} equals (assigned longest ago)")
+    reasons.append(", ".join(parts))
+    chosen.last_assigned_at = utcnow()
+    return chosen
+
+
+def route(
+    session: Session,
+    *,
+    ticket: Ticket,
+    tier: str = CustomerTier.GENERAL,
+    skills: SkillSource | None = None,
+) -> RoutingDecision:
+    reasons: list[str] = []
+    team, skill = pick_team(session, ticket=ticket, tier=tier, reasons=reasons)
+    if team is None:
+        return RoutingDecision(team=None, agent=None, skill=skill, reasons=reasons)
+    agent = pick_agent(
+        session,
+        team=team,
+        ticket=ticket,
+        tier=tier,
+        skill=skill,
+        reasons=reasons,
+        skills=skills or AgentSkills(),
     )
-    return RoutingDecision(team=team, agent=chosen, reasons=reasons)
+    return RoutingDecision(team=team, agent=agent, skill=skill, reasons=reasons)

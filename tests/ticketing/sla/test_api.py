@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from deskmate.auth.models import Role
+
+Headers = Callable[[Role], dict[str, str]]
+
+CALENDAR = {
+    "name": "office",
+    "timezone": "Asia/Shanghai",
+    "weekly_hours": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": ["2026-10-01"],
+}
+POLICY = {
+    "name": "core-faults",
+    "ticket_type": "fault",
+    "tier": "core",
+    "first_response_minutes": 30,
+    "next_response_minutes": 60,
+    "resolution_minutes": 960,
+    "warn_before_minutes": 10,
+    "calendar": "office",
+}
+
+
+def test_admins_set_calendars_and_policies(api: TestClient, headers_for: Headers) -> None:
+    admin = headers_for(Role.ADMIN)
+    assert (
+        api.put(
+            "/api/v1/sla/calendars/office", json=CALENDAR, headers=headers_for(Role.SUPERVISOR)
+        ).status_code
+        == 403
+    )
+    created = api.put("/api/v1/sla/calendars/office", json=CALENDAR, headers=admin)
+    assert created.status_code == 201, created.text
+    for broken in (
+        {"timezone": "Mars/Olympus"},
+        {"weekly_hours": {"mon": [["18:00", "09:00"]]}},
+        {"weekly_hours": {"someday": [["09:00", "10:00"]]}},
+        {"weekly_hours": {}},
+    ):
+        response = api.put("/api/v1/sla/calendars/office", json=CALENDAR | broken, headers=admin)
+        assert response.status_code == 422, broken
+    assert (
+        api.put(
+            "/api/v1/sla/policies/core-faults", json=POLICY | {"calendar": "nope"}, headers=admin
+        ).status_code
+        == 422
+    )
+    assert (
+        api.put(
+            "/api/v1/sla/policies/core-faults",
+            json=POLICY | {"warn_before_minutes": 30},
+            headers=admin,
+        ).status_code
+        == 422
+    )
+    saved = api.put("/api/v1/sla/policies/core-faults", json=POLICY, headers=admin)
+    assert saved.status_code == 201 and saved.json()["calendar"] == "office"
+    general = POLICY | {"name": "all", "tier": None, "ticket_type": None, "calendar": None}
+    assert api.put("/api/v1/sla/policies/all", json=general, headers=admin).status_code == 201
+    listed = api.get("/api/v1/sla/policies", headers=headers_for(Role.AGENT)).json()
+    assert [p["name"] for p in listed] == ["all", "core-faults"]
+
+    bot = headers_for(Role.INTEGRATION)
+    reference = api.post("/api/v1/tickets", json={"description": "Hub dead"}, headers=bot).json()[
+        "reference"
+    ]
+    sla = api.get(f"/api/v1/tickets/{reference}", headers=bot).json()["sla"]
+    assert sla["policy"] == "all"
+    assert set(sla["clocks"]) == {"first_response", "resolution"}
+    assert sla["clocks"]["first_response"]["state"] == "running"
+    assert sla["clocks"]["first_response"]["due_at"] is not None
+    assert api.delete("/api/v1/sla/policies/all", headers=admin).status_code == 204
+    assert api.delete("/api/v1/sla/policies/all", headers=admin).status_code == 404

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.ticketing.factories import add_agent, add_team, open_ticket
+from tests.ticketing.sla.factories import add_policy
+from ticketing.models import Ticket, TicketEvent
+from ticketing.sla import tasks
+from ticketing.sla.service import SweepResult, load_policies, policy_for, status_for, sweep_batch
+
+
+def _sweep(session: Session, now) -> SweepResult:  # type: ignore[no-untyped-def]
+    result = SweepResult()
+    sweep_batch(
+        session,
+        after_number=0,
+        batch_size=100,
+        now=now,
+        policies=load_policies(session),
+        result=result,
+    )
+    return result
+
+
+def _kinds(ticket: Ticket) -> list[str]:
+    return [e.kind for e in ticket.events if e.kind.startswith("sla.")]
+
+
+def test_most_specific_policy_applies(session: Session) -> None:
+    add_policy(session)
+    add_policy(
+        session,
+        name="urgent-faults",
+        ticket_type="fault",
+        priority="urgent",
+        first_response_minutes=10,
+    )
+    urgent = open_ticket(session, priority="urgent")
+    normal = open_ticket(session)
+    policies = load_policies(session)
+    assert policy_for(policies, urgent).name == "urgent-faults"  # type: ignore[union-attr]
+    assert policy_for(policies, normal).name == "default"  # type: ignore[union-attr]
+
+
+def test_warning_then_breach_to_the_lead_then_supervisor_each_once(session: Session) -> None:
+    team = add_team(session)
+    add_agent(session, team)
+    add_agent(
+        session, team, name="Lead", email="lead@lumora.example", is_lead=True, available=False
+    )
+    add_policy(session)
+    ticket = open_ticket(session)
+    start = ticket.created_at
+    assert _sweep(session, start + timedelta(minutes=30)).warnings == 0
+    assert _sweep(session, start + timedelta(minutes=50)).warnings == 1  # first response only
+    assert _sweep(session, start + timedelta(minutes=55)).warnings == 0
+    warning = next(e for e in ticket.events if e.kind == "sla.warning")
+    assert warning.data["metric"] == "first_response"
+    assert warning.data["notify"] == ["ada@lumora.example"]
+    breach = _sweep(session, start + timedelta(minutes=61))
+    assert breach.breaches == 1 and breach.escalations == 0
+    breached = next(e for e in ticket.events if e.kind == "sla.breached")
+    assert breached.data["escalated_to"] == ["lead@lumora.example"]
+    assert _sweep(session, start + timedelta(minutes=100)).breaches == 0
+    assert _sweep(session, start + timedelta(minutes=121)).escalations == 1
+    assert _sweep(session, start + timedelta(minutes=200)).escalations == 0
+    assert _kinds(ticket) == ["sla.warning", "sla.breached", "sla.escalated"]
+    shown = status_for(session, ticket=ticket, now=start + timedelta(minutes=200))
+    assert shown is not None and shown["policy"] == "default"
+    assert shown["clocks"]["first_response"]["state"] == "breached"  # type: ignore[index]
+
+
+def test_waiting_tickets_are_not_warned(session: Session) -> None:
+    from ticketing.workflows import service as workflows
+    from ticketing.workflows.schemas import TransitionRequest
+
+    add_policy(session)
+    ticket = open_ticket(session)
+    for status in ("triaged", "waiting_on_customer"):
+        workflows.transition(
+            session, ticket=ticket, request=TransitionRequest(to=status), actor="agent:a"
+        )
+    assert _sweep(session, ticket.created_at + timedelta(minutes=59)).checked == 0
+    assert _kinds(ticket) == []
+
+
+@pytest.mark.postgres
+def test_two_concurrent_sweepers_warn_once_per_ticket(committed: sessionmaker[Session]) -> None:
+    with committed() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("several sweepers at once need PostgreSQL (SKIP LOCKED)")
+        add_policy(session)
+        for i in range(60):
+            open_ticket(session, description=f"ticket {i}")
+        session.commit()
+        latest = max(session.scalars(select(Ticket.created_at)))
+    now = latest + timedelta(minutes=50)
+    start = threading.Barrier(2)
+    results: list[SweepResult] = []
+
+    def sweeper() -> None:
+        start.wait()
+        results.append(tasks.sweep(committed, now=now, batch_size=4))
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(r.warnings for r in results) == 60
+    with committed() as session:
+        warned = list(
+            session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.kind == "sla.warning"))
+        )
+    assert len(warned) == 60 and len(set(warned)) == 60

@@ -1,0 +1,38 @@
+"""`deskmate bench api` runs end to end (tiny sizes: this checks that it works, not how fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import deskmate
+
+
+def test_bench_api_reports_throughput_and_list_figures(tmp_path: Path) -> None:
+    result = deskmate(
+        tmp_path / "data",
+        "bench",
+        "api",
+        "--database",
+        "sqlite",
+        "--clients",
+        "2",
+        "--seconds",
+        "1",
+        "--sizes",
+        "300,600",
+        "--sqlite-max-rows",
+        "400",
+        "--samples",
+        "5",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    operations = [(r["operation"], r["clients"]) for r in report["throughput"]]
+    assert operations == [("create", 2), ("read", 2), ("create", 4), ("read", 4)]
+    assert all(r["ok"] > 0 and r["errors"] == 0 for r in report["throughput"]), report
+    small, big = report["lists"]
+    assert small["tickets"] == 300 and small["by_status_p95_ms"] > 0
+    assert small["by_assignee_p95_ms"] > 0
+    assert big == {"database": "sqlite", "tickets": 600, "skipped": True}

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketing.customers.models import CustomerTier
+from ticketing.models import Channel
+
+
+class ChannelIdentityIn(BaseModel):
+    """Who wrote, as the channel knows them; links the ticket to that channel's customer."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    channel: Channel
+    external_id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str | None
+    email: str | None
+    region: str | None
+    language: str
+    tier: CustomerTier
+
+
+class IdentityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    external_id: str
+    name: str | None
+
+
+class CustomerDetail(CustomerRead):
+    phone: str | None
+    lifetime_value: float
+    loyalty_months: int
+    potential_score: int
+    consent: dict[str, Any]
+    identities: list[IdentityRead]
+
+
+class TierRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier: CustomerTier
+    position: int = Field(default=100, ge=0)
+    minimums: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,79 @@
+"""Business-hours arithmetic: how many working minutes lie between two instants, and when a
+number of working minutes from an instant runs out. 24x7 when there is no calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DAYS = 3 * 366  # a calendar with no working time at all must not loop forever
+
+
+@dataclass(frozen=True)
+class Hours:
+    timezone: str
+    weekly: dict[str, list[tuple[time, time]]]
+    holidays: frozenset[date]
+
+    @classmethod
+    def from_data(
+        cls, timezone: str, weekly: dict[str, list[list[str]]], holidays: list[str]
+    ) -> Hours:
+        parsed = {
+            day: [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in weekly.get(day, [])]
+            for day in DAYS
+        }
+        return cls(timezone, parsed, frozenset(date.fromisoformat(h) for h in holidays))
+
+    def _windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working windows (aware datetimes) from the day of ``start`` onwards."""
+        zone = ZoneInfo(self.timezone)
+        day = start.astimezone(zone).date()
+        for _ in range(MAX_DAYS):
+            if day not in self.holidays:
+                for a, b in self.weekly[DAYS[day.weekday()]]:
+                    end = (
+                        datetime.combine(day + timedelta(days=1), time(0), zone)
+                        if b == time(0)
+                        else datetime.combine(day, b, zone)
+                    )
+                    yield datetime.combine(day, a, zone), end
+            day += timedelta(days=1)
+
+    def minutes_between(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        total = 0.0
+        for a, b in self._windows(start):
+            if a >= end:
+                break
+            lo, hi = max(a, start), min(b, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 60
+        return total
+
+    def add_minutes(self, start: datetime, minutes: float) -> datetime | None:
+        """The instant ``minutes`` working minutes after ``start`` (None: no working time left)."""
+        left = minutes
+        for a, b in self._windows(start):
+            lo = max(a, start)
+            if b <= lo:
+                continue
+            span = (b - lo).total_seconds() / 60
+            if span >= left:
+                return lo + timedelta(minutes=left)
+            left -= span
+        return None
+
+
+class AlwaysOpen:
+    """No calendar: every minute is a working minute."""
+
+    def minutes_between(self, start: datetime, end: datetime) -> float:
+        return max((end - start).total_seconds() / 60, 0.0)
+
+    def add_minutes(self, start: datetime, minutes: float) -> datetime | None:
+        return start + timedelta(minutes=minutes)

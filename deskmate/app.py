@@ -20,6 +20,9 @@ from bot.api import router as chat_router
 from bot.assistant import Assistant, RasaRestAssistant
 from bot.ratelimit import RedisRateLimiter
 from deskmate import __version__
+from deskmate import models as _models  # noqa: F401  # every table, and the audit recorder
+from deskmate.audit.api import router as audit_router
+from deskmate.audit.middleware import install_request_ids
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
 from deskmate.settings import Settings, get_settings
@@ -110,6 +113,8 @@ def create_app(
     app.include_router(chat_router)
     app.include_router(knowledge_router)
     app.include_router(tickets_router)
+    app.include_router(audit_router)
+    install_request_ids(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -29,7 +29,11 @@ err = Console(stderr=True)
 
 
 def _session_factory() -> sessionmaker[Session]:
+    from deskmate import models  # noqa: F401  # every table, and the audit recorder
+    from deskmate.audit.context import Actor, current_actor
     from deskmate.db import get_engine, make_session_factory
+
+    current_actor.set(Actor(name="system:cli", role="system"))  # who the audit log names
 
     return make_session_factory(get_engine(get_settings().resolved_database_url))
 

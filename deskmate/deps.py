@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from deskmate.audit.context import Actor, set_session_actor
 from deskmate.auth.models import ApiToken, Role
 from deskmate.auth.permissions import roles_for
 from deskmate.auth.service import authenticate, ensure_role
@@ -46,6 +47,7 @@ def require_roles(*roles: Role) -> Callable[..., ApiToken]:
     def dependency(request: Request, session: SessionDep) -> ApiToken:
         token = authenticate(session, token=_bearer(request))
         ensure_role(token, allowed)
+        set_session_actor(session, Actor(name=f"token:{token.name}", role=str(token.role)))
         return token
 
     return dependency

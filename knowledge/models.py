@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, Base, TimestampedBase, UtcDateTime, utcnow
 
 
 class ArticleStatus(StrEnum):
@@ -82,7 +82,7 @@ class SearchLog(TimestampedBase):
 
     __tablename__ = "kb_search_log"
 
-    query: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, info=PERSONAL)
     language: Mapped[str | None] = mapped_column(String(10), default=None)
     decision: Mapped[str] = mapped_column(String(20))
     top_article_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, Base, TimestampedBase, UtcDateTime, utcnow
 
 
 class TicketType(StrEnum):
@@ -50,11 +50,11 @@ class Channel(StrEnum):
 class Customer(TimestampedBase):
     __tablename__ = "customers"
 
-    name: Mapped[str | None] = mapped_column(String(200), default=None)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
-    phone: Mapped[str | None] = mapped_column(String(50), default=None)
+    name: Mapped[str | None] = mapped_column(String(200), default=None, info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None, info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(String(50), default=None, info=PERSONAL)
     language: Mapped[str] = mapped_column(String(10), default="en")
-    region: Mapped[str | None] = mapped_column(String(100), default=None)
+    region: Mapped[str | None] = mapped_column(String(100), default=None, info=PERSONAL)
     tier: Mapped[CustomerTier] = mapped_column(String(20), default=CustomerTier.GENERAL)
 
 
@@ -104,13 +104,15 @@ class Ticket(TimestampedBase):
     type: Mapped[TicketType] = mapped_column(String(20), default=TicketType.FAULT)
     status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.NEW, index=True)
     priority: Mapped[Priority] = mapped_column(String(10), default=Priority.NORMAL)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, info=PERSONAL)
     product: Mapped[str | None] = mapped_column(String(100), default=None)
     category: Mapped[str | None] = mapped_column(String(100), default=None)
     channel: Mapped[Channel] = mapped_column(String(20), default=Channel.API)
     language: Mapped[str] = mapped_column(String(10), default="en")
-    contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
-    conversation_id: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    contact_email: Mapped[str | None] = mapped_column(String(320), default=None, info=PERSONAL)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(100), default=None, index=True, info=PERSONAL
+    )
     customer_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("customers.id"), default=None, index=True
     )
@@ -143,7 +145,7 @@ class TicketEvent(TimestampedBase):
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
     kind: Mapped[str] = mapped_column(String(50))
     actor: Mapped[str | None] = mapped_column(String(200), default=None)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
@@ -155,6 +157,6 @@ class IdempotencyKey(TimestampedBase):
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     scope: Mapped[str] = mapped_column(String(50))
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), info=PERSONAL)  # often holds a conversation id
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"))

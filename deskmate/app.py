@@ -25,6 +25,7 @@ from deskmate.audit.api import router as audit_router
 from deskmate.audit.middleware import install_request_ids
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
+from deskmate.privacy.api import router as privacy_router
 from deskmate.settings import Settings, get_settings
 from knowledge.api import router as knowledge_router
 from knowledge.retrieval import LanguageRouter
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(knowledge_router)
     app.include_router(tickets_router)
     app.include_router(audit_router)
+    app.include_router(privacy_router)
     install_request_ids(app)
 
     @app.get("/healthz", tags=["health"])

@@ -33,11 +33,17 @@ def search(
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
+    conversation_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> SearchResponse:
     """Published articles ranked for ``q``, and whether the best one is good enough to answer."""
     router: LanguageRouter = request.app.state.retriever
     result = service.search(
-        session, router=router, query=q, k=k, public_url=settings.resolved_public_url
+        session,
+        router=router,
+        query=q,
+        k=k,
+        public_url=settings.resolved_public_url,
+        conversation_id=conversation_id,
     )
     session.commit()  # the query log
     return result

@@ -88,3 +88,7 @@ class SearchLog(TimestampedBase):
     top_article_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     top_score: Mapped[float | None] = mapped_column(default=None)
     results: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # The Rasa sender id of the conversation that asked, so a customer's queries can be erased.
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(100), default=None, index=True, info=PERSONAL
+    )

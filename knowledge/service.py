@@ -153,6 +153,7 @@ def search(
     query: str,
     k: int,
     public_url: str,
+    conversation_id: str | None = None,
 ) -> SearchResponse:
     """Rank published articles for ``query`` and decide whether the best one answers it.
 
@@ -188,6 +189,7 @@ def search(
             top_article_id=results[0].article_id if results else None,
             top_score=results[0].score if results else None,
             results=[{"article_id": str(r.article_id), "score": r.score} for r in results],
+            conversation_id=conversation_id,
         ),
     )
     session.flush()

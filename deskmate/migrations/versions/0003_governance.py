@@ -35,6 +35,12 @@ def upgrade() -> None:
     for column in ("actor", "created_at", "entity_id", "entity_type"):
         op.create_index(op.f(f"ix_audit_log_{column}"), "audit_log", [column], unique=False)
     _append_only_triggers()
+    # Which conversation asked a knowledge query, so erasing a customer can find their queries.
+    with op.batch_alter_table("kb_search_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("conversation_id", sa.String(length=100), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_kb_search_log_conversation_id"), ["conversation_id"], unique=False
+        )
 
 
 def _append_only_triggers() -> None:
@@ -61,6 +67,9 @@ def _append_only_triggers() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("kb_search_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_search_log_conversation_id"))
+        batch_op.drop_column("conversation_id")
     op.drop_table("audit_log")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS audit_log_refuse_change()")

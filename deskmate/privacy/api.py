@@ -11,8 +11,7 @@ from pydantic import BaseModel
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.privacy import service
-from deskmate.privacy.rasa import tracker_database
-from deskmate.privacy.registry import personal_data_sources
+from deskmate.privacy.registry import sources_for
 from deskmate.privacy.sources import PersonalDataSource
 
 router = APIRouter(prefix="/api/v1/customers", tags=["privacy"])
@@ -27,7 +26,7 @@ class ErasureRead(BaseModel):
 
 
 def _sources(settings: SettingsDep) -> list[PersonalDataSource]:
-    return personal_data_sources(tracker=tracker_database(settings.resolved_rasa_tracker_url))
+    return sources_for(settings)
 
 
 SourcesDep = Annotated[list[PersonalDataSource], Depends(_sources)]

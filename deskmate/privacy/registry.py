@@ -6,7 +6,7 @@ failure afterwards leaves the app's data in place for a retry), then children be
 
 from __future__ import annotations
 
-from deskmate.privacy.rasa import RasaTrackerDatabase, RasaTrackerEvents
+from deskmate.privacy.rasa import RasaTrackerDatabase, RasaTrackerEvents, tracker_database
 from deskmate.privacy.sources import (
     ChatConversations,
     CustomerProfile,
@@ -16,6 +16,7 @@ from deskmate.privacy.sources import (
     TicketEvents,
     Tickets,
 )
+from deskmate.settings import Settings
 
 
 def personal_data_sources(*, tracker: RasaTrackerDatabase) -> list[PersonalDataSource]:
@@ -28,3 +29,7 @@ def personal_data_sources(*, tracker: RasaTrackerDatabase) -> list[PersonalDataS
         Tickets(),
         CustomerProfile(),
     ]
+
+
+def sources_for(settings: Settings) -> list[PersonalDataSource]:
+    return personal_data_sources(tracker=tracker_database(settings.resolved_rasa_tracker_url))

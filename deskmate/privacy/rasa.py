@@ -81,6 +81,7 @@ def tracker_database(url: str) -> RasaTrackerDatabase:
 
 class RasaTrackerEvents:
     name = "rasa_events"
+    tables: tuple[str, ...] = ()  # Rasa's own database, not the app's
 
     def __init__(self, tracker: RasaTrackerDatabase) -> None:
         self.tracker = tracker

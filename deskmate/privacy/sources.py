@@ -26,6 +26,10 @@ ERASED_TEXT = "[erased at the customer's request]"
 class PersonalDataSource(Protocol):
     name: str
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The app tables it covers (a test checks every table linked to customers is covered)."""
+
     def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]: ...
 
     def erase(self, session: Session, subject: Subject) -> int: ...
@@ -50,6 +54,7 @@ class CustomerProfile:
     """The customer row is kept, anonymised, so tickets keep their tier and language for reports."""
 
     name = "customer"
+    tables = ("customers",)
 
     def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
         return [row_dict(subject.customer)]
@@ -64,6 +69,7 @@ class Tickets:
     """Tickets stay for statistics; the customer's words and contact details go."""
 
     name = "tickets"
+    tables = ("tickets",)
 
     def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
         return [row_dict(t) | {"reference": t.reference} for t in subject.tickets]
@@ -81,6 +87,7 @@ class TicketEvents:
     since events can quote the customer."""
 
     name = "ticket_events"
+    tables = ("ticket_events",)
 
     def _events(self, session: Session, subject: Subject) -> list[TicketEvent]:
         return list(
@@ -105,6 +112,7 @@ class IdempotencyKeys:
     """Keys of the customer's ticket requests (they usually contain the conversation id)."""
 
     name = "idempotency_keys"
+    tables = ("idempotency_keys",)
 
     def _keys(self, session: Session, subject: Subject) -> list[IdempotencyKey]:
         query = select(IdempotencyKey).where(IdempotencyKey.ticket_id.in_(subject.ticket_ids))
@@ -124,6 +132,7 @@ class ChatConversations:
     """Conversations and every message in them are purged."""
 
     name = "chat"
+    tables = ("conversations", "chat_messages")
 
     def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
         return [
@@ -145,6 +154,7 @@ class KnowledgeSearchLog:
     from before queries carried their conversation id)."""
 
     name = "kb_search_log"
+    tables = ("kb_search_log",)
 
     def _where(self, subject: Subject) -> Any:
         return or_(

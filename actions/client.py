@@ -110,10 +110,13 @@ class DeskmateClient:
             transport=transport,
         )
 
-    async def search_kb(self, query: str, *, language: str, k: int = 3) -> KbSearchRead:
-        response = await self._request(
-            "GET", "/api/v1/kb/search", params={"q": query, "k": k, "language": language}
-        )
+    async def search_kb(
+        self, query: str, *, language: str, k: int = 3, conversation_id: str | None = None
+    ) -> KbSearchRead:
+        params: dict[str, str | int] = {"q": query, "k": k, "language": language}
+        if conversation_id:
+            params["conversation_id"] = conversation_id  # lets erasure find the query log
+        response = await self._request("GET", "/api/v1/kb/search", params=params)
         return _parse(KbSearchRead, response)
 
     async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str) -> TicketRead:

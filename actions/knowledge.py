@@ -45,7 +45,9 @@ class ActionAnswerQuestion(ApiAction):
         question = (tracker.latest_message.get("text") or "").strip()
         events = [SlotSet(LAST_QUESTION_SLOT, question or None)]
         try:
-            found = await self._client_factory().search_kb(question, language=language)
+            found = await self._client_factory().search_kb(
+                question, language=language, conversation_id=tracker.sender_id
+            )
         except DeskmateApiError as e:
             logger.warning("knowledge-base search failed: %s", e)
             dispatcher.utter_message(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, TimestampedBase, UtcDateTime, utcnow
 
 
 class Sender(StrEnum):
@@ -30,7 +30,7 @@ class Conversation(TimestampedBase):
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
 
     channel: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(100), info=PERSONAL)
     language: Mapped[str] = mapped_column(String(10), default="en")
     customer_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("customers.id"), default=None
@@ -54,7 +54,7 @@ class ChatMessage(TimestampedBase):
         Uuid, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     sender: Mapped[Sender] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, info=PERSONAL)
     buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     delivery: Mapped[Delivery] = mapped_column(String(20), default=Delivery.RECEIVED)
     channel_message_id: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -21,9 +21,13 @@ from bot.api import router as chat_router
 from bot.assistant import Assistant, RasaRestAssistant
 from bot.ratelimit import RedisRateLimiter
 from deskmate import __version__
+from deskmate import models as _models  # noqa: F401  # every table, and the audit recorder
+from deskmate.audit.api import router as audit_router
+from deskmate.audit.middleware import install_request_ids
 from deskmate.auth.api import router as auth_router
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
+from deskmate.privacy.api import router as privacy_router
 from deskmate.settings import Settings, get_settings
 from experts.api import router as experts_router
 from knowledge.api import router as knowledge_router
@@ -140,6 +144,9 @@ def create_app(
     app.include_router(sla_router)
     app.include_router(webhooks_router)
     app.include_router(customers_router)
+    app.include_router(audit_router)
+    app.include_router(privacy_router)
+    install_request_ids(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,18 +25,24 @@ kb_app = typer.Typer(help="Knowledge base.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 user_app = typer.Typer(help="Console users (password sign-in).", no_args_is_help=True)
+customer_app = typer.Typer(help="A customer's personal data: export, erase.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 app.add_typer(user_app, name="user")
+app.add_typer(customer_app, name="customer")
 
 console = Console()
 err = Console(stderr=True)
 
 
 def _session_factory() -> sessionmaker[Session]:
+    from deskmate import models  # noqa: F401  # every table, and the audit recorder
+    from deskmate.audit.context import Actor, current_actor
     from deskmate.db import get_engine, make_session_factory
+
+    current_actor.set(Actor(name="system:cli", role="system"))  # who the audit log names
 
     return make_session_factory(get_engine(get_settings().resolved_database_url))
 
@@ -607,6 +614,53 @@ def bench_kb(
         )
     except DeskmateError as exc:
         raise _fail(exc.detail) from exc
+
+
+def _on_customer(customer_id: str, *, erase: bool) -> Any:
+    """Export (or erase) one customer in one transaction, across every personal-data source."""
+    from deskmate.db import session_scope
+    from deskmate.errors import DeskmateError
+    from deskmate.privacy import service
+    from deskmate.privacy.registry import sources_for
+
+    try:
+        chosen = uuid.UUID(customer_id)
+    except ValueError as exc:
+        raise _fail(f"{customer_id!r} is not a customer id (a UUID)") from exc
+    work = service.erase_customer if erase else service.export_customer
+    try:
+        with session_scope(_session_factory()) as session:
+            return work(session, customer_id=chosen, sources=sources_for(get_settings()))
+    except DeskmateError as exc:
+        raise _fail(exc.detail) from exc
+
+
+@customer_app.command("export")
+def customer_export(
+    customer_id: str,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the JSON document here (default: print it).")
+    ] = None,
+) -> None:
+    """Everything held about a customer, as one JSON document."""
+    text = json.dumps(_on_customer(customer_id, erase=False), indent=2, ensure_ascii=False)
+    if out is None:
+        typer.echo(text)
+        return
+    out.touch(mode=0o600)
+    out.write_text(text + "\n", encoding="utf-8")
+    console.print(f"exported customer {customer_id} to {out}")
+
+
+@customer_app.command("erase")
+def customer_erase(
+    customer_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: erasure cannot be undone.")] = False,
+) -> None:
+    """Erase a customer: personal data removed or anonymised everywhere, Rasa events included."""
+    if not yes:
+        raise _fail("erasure cannot be undone: add --yes to confirm")
+    console.print(f"erased customer {customer_id}: {_on_customer(customer_id, erase=True)}")
 
 
 def main() -> None:

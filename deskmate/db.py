@@ -23,6 +23,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Mark columns that hold personal data: ``mapped_column(..., info=PERSONAL)``. The audit log records
+# only that they changed, and the privacy tests look for customer data in every other column too.
+PERSONAL: dict[str, object] = {"personal": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

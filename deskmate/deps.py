@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from deskmate.audit.context import Actor, set_session_actor
 from deskmate.auth.models import Role
 from deskmate.auth.permissions import roles_for
 from deskmate.auth.principal import Principal
@@ -72,6 +73,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     def dependency(request: Request, session: SessionDep) -> Principal:
         principal = current_principal(request, session)
         ensure_role(principal, allowed)
+        set_session_actor(session, Actor(name=principal.actor, role=str(principal.role)))
         return principal
 
     return dependency

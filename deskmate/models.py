@@ -1,6 +1,8 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from bot import models as bot_models
+from deskmate.audit import models as audit_models
+from deskmate.audit import recorder as audit_recorder  # records every flush in the audit log
 from deskmate.auth import models as auth_models
 from deskmate.db import Base
 from experts import models as experts_models
@@ -14,6 +16,8 @@ from ticketing.workflows import models as workflow_models
 
 __all__ = [
     "Base",
+    "audit_models",
+    "audit_recorder",
     "auth_models",
     "bot_models",
     "customer_models",

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Production: Redis for rate limits shared by all app workers (and Rasa's lock store).
     redis_url: str | None = None
     rasa_timeout: float = Field(default=10.0, gt=0)
+    # Rasa's SQL tracker store (SQLite in the data directory unless set); erasure deletes from it.
+    rasa_tracker_url: str | None = None
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
 
@@ -93,6 +95,10 @@ class Settings(BaseSettings):
     @property
     def resolved_actions_url(self) -> str:
         return (self.actions_url or f"http://127.0.0.1:{self.actions_port}").rstrip("/")
+
+    @property
+    def resolved_rasa_tracker_url(self) -> str:
+        return self.rasa_tracker_url or f"sqlite:///{self.data_dir / 'rasa-tracker.db'}"
 
     @property
     def index_dir(self) -> Path:

@@ -114,8 +114,18 @@ def actions_process(settings: Settings, *, api_token: str) -> ManagedProcess:
     )
 
 
+def rasa_side_url(url: str) -> str:
+    """Rasa's environment (SQLAlchemy 1.4) has psycopg2, the driver of a plain postgresql URL."""
+    return "postgresql://" + url.split("://", 1)[1] if url.startswith("postgresql+") else url
+
+
 def rasa_process(settings: Settings, *, model: Path) -> ManagedProcess:
-    env = rasa_env({"DESKMATE_ACTIONS_URL": f"{settings.resolved_actions_url}/webhook"})
+    env = rasa_env(
+        {
+            "DESKMATE_ACTIONS_URL": f"{settings.resolved_actions_url}/webhook",
+            "DESKMATE_RASA_TRACKER_URL": rasa_side_url(settings.resolved_rasa_tracker_url),
+        }
+    )
     return ManagedProcess(
         name="Rasa server",
         argv=[

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, Base, TimestampedBase, UtcDateTime, utcnow
 
 
 class ArticleStatus(StrEnum):
@@ -165,14 +165,16 @@ class SearchLog(TimestampedBase):
 
     __tablename__ = "kb_search_log"
 
-    query: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, info=PERSONAL)
     language: Mapped[str | None] = mapped_column(String(10), default=None)
     decision: Mapped[str] = mapped_column(String(20))
     top_article_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     top_score: Mapped[float | None] = mapped_column(default=None)
     results: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
-    conversation_id: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(100), default=None, index=True, info=PERSONAL
+    )
     channel: Mapped[str | None] = mapped_column(String(20), default=None)
     outcome: Mapped[SearchOutcome | None] = mapped_column(String(20), default=None)
     outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import Base, TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, Base, TimestampedBase, UtcDateTime, utcnow
 from ticketing.customers.models import Customer, CustomerTier
 
 __all__ = ["Customer", "CustomerTier"]  # re-exported: they lived here before
@@ -125,14 +125,16 @@ class Ticket(TimestampedBase):
     status: Mapped[str] = mapped_column(String(40), default="new")
     status_category: Mapped[StatusCategory] = mapped_column(String(20), default=StatusCategory.OPEN)
     priority: Mapped[Priority] = mapped_column(String(10), default=Priority.NORMAL)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, info=PERSONAL)
     product: Mapped[str | None] = mapped_column(String(100), default=None)
     category: Mapped[str | None] = mapped_column(String(100), default=None)
     channel: Mapped[Channel] = mapped_column(String(20), default=Channel.API)
     language: Mapped[str] = mapped_column(String(10), default="en")
-    contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
-    conversation_id: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    contact_email: Mapped[str | None] = mapped_column(String(320), default=None, info=PERSONAL)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(100), default=None, index=True, info=PERSONAL
+    )
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
     resolution_outcome: Mapped[str | None] = mapped_column(String(100), default=None)
     resolution_reason: Mapped[str | None] = mapped_column(Text, default=None)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -173,7 +175,7 @@ class TicketEvent(TimestampedBase):
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
     kind: Mapped[str] = mapped_column(String(50))
     actor: Mapped[str | None] = mapped_column(String(200), default=None)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
@@ -185,7 +187,7 @@ class IdempotencyKey(TimestampedBase):
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     scope: Mapped[str] = mapped_column(String(50))
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), info=PERSONAL)  # often holds a conversation id
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"))
 

@@ -25,7 +25,7 @@ class ApiToken(TimestampedBase):
 
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(String(32))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"secret": True})
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 

@@ -53,7 +53,31 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tickets.agents.availability": frozenset({A, S, D}),
     "tickets.config.read": frozenset({A, S, D}),
     "tickets.config.admin": frozenset({D}),
+    # governance: the audit log, privacy export and erasure
+    "audit.read": frozenset({D}),
+    "customers.export": frozenset({S, D}),
+    "customers.erase": frozenset({D}),
 }
+
+# Routes anyone may call without a token, as (METHOD, path). Add one line per public route.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/"),  # the web chat page
+        ("GET", "/docs"),
+        ("GET", "/docs/oauth2-redirect"),
+        ("GET", "/redoc"),
+        ("GET", "/openapi.json"),
+        # customers, through the web chat (identified by their conversation id)
+        ("POST", "/api/v1/chat/messages"),
+        ("GET", "/api/v1/chat/conversations/{conversation_id}/messages"),
+        # self-service knowledge
+        ("GET", "/api/v1/kb/search"),
+        ("GET", "/kb/articles/{article_id}"),
+    }
+)
+PUBLIC_MOUNTS: frozenset[str] = frozenset({"/static"})
 
 
 def roles_for(permission: str) -> frozenset[Role]:

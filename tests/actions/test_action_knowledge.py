@@ -5,7 +5,7 @@ import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ActionAnswerQuestion
-from tests.actions.action_factories import API_TOKEN, FakeApi, make_tracker, texts
+from tests.actions.action_factories import API_TOKEN, SENDER_ID, FakeApi, make_tracker, texts
 
 SEARCH = "/api/v1/kb/search"
 ARTICLE_URL = "http://127.0.0.1:8000/kb/articles/5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01"
@@ -73,6 +73,7 @@ def test_search_is_called_with_the_message_language_and_token(api: FakeApi) -> N
     assert request.url.params["q"] == "how to reset cam"
     assert request.url.params["k"] == "3"
     assert request.url.params["language"] == "en"
+    assert request.url.params["conversation_id"] == SENDER_ID  # so erasure finds the query
     assert request.headers["Authorization"] == f"Bearer {API_TOKEN}"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import TimestampedBase, UtcDateTime
+from deskmate.db import PERSONAL, TimestampedBase, UtcDateTime
 
 
 class CustomerTier(StrEnum):
@@ -24,11 +24,11 @@ class Customer(TimestampedBase):
 
     __tablename__ = "customers"
 
-    name: Mapped[str | None] = mapped_column(String(200), default=None)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
-    phone: Mapped[str | None] = mapped_column(String(50), default=None)
+    name: Mapped[str | None] = mapped_column(String(200), default=None, info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None, info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(String(50), default=None, info=PERSONAL)
     language: Mapped[str] = mapped_column(String(10), default="en")
-    region: Mapped[str | None] = mapped_column(String(100), default=None)
+    region: Mapped[str | None] = mapped_column(String(100), default=None, info=PERSONAL)
     tier: Mapped[CustomerTier] = mapped_column(String(20), default=CustomerTier.GENERAL)
     lifetime_value: Mapped[float] = mapped_column(Float, default=0.0)
     loyalty_months: Mapped[int] = mapped_column(Integer, default=0)

@@ -196,7 +196,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("choices", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
-        batch_op.add_column(sa.Column("conversation_id", sa.String(length=100), nullable=True))
+        # conversation_id (and its index) came with 0003 (privacy needs it too).
         batch_op.add_column(sa.Column("channel", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("outcome_at", sa.DateTime(timezone=True), nullable=True))
@@ -206,9 +206,6 @@ def upgrade() -> None:
             sa.Column("deflected", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("gap_id", sa.Uuid(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_kb_search_log_conversation_id"), ["conversation_id"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_kb_search_log_gap_id"), ["gap_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_kb_search_log_settled_at"), ["settled_at"], unique=False
@@ -227,7 +224,6 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_kb_search_log_gap_id_kb_gaps"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_kb_search_log_settled_at"))
         batch_op.drop_index(batch_op.f("ix_kb_search_log_gap_id"))
-        batch_op.drop_index(batch_op.f("ix_kb_search_log_conversation_id"))
         for column in (
             "gap_id",
             "deflected",
@@ -236,7 +232,6 @@ def downgrade() -> None:
             "outcome_at",
             "outcome",
             "channel",
-            "conversation_id",
             "choices",
         ):
             batch_op.drop_column(column)

@@ -34,11 +34,13 @@ def count_customer_messages_since(
     )
 
 
-def messages(session: Session, *, conversation_id: uuid.UUID, limit: int) -> list[ChatMessage]:
+def messages(
+    session: Session, *, conversation_id: uuid.UUID, limit: int, after: datetime | None = None
+) -> list[ChatMessage]:
+    query = select(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
+    if after is not None:
+        query = query.where(ChatMessage.created_at > after)
     rows = session.scalars(
-        select(ChatMessage)
-        .where(ChatMessage.conversation_id == conversation_id)
-        .order_by(ChatMessage.created_at.desc(), ChatMessage.id)
-        .limit(limit)
+        query.order_by(ChatMessage.created_at.desc(), ChatMessage.id).limit(limit)
     ).all()
     return list(reversed(rows))

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -193,4 +193,10 @@ class ActionHandback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=text("handback", tracker_language(tracker)))
-        return [SlotSet(HANDOFF_REASON_SLOT, None), SlotSet(KB_FAILURES_SLOT, 0)]
+        # Run through the tracker API, nothing predicts the listen that normally follows; without
+        # it the customer's next message would not match any rule.
+        return [
+            SlotSet(HANDOFF_REASON_SLOT, None),
+            SlotSet(KB_FAILURES_SLOT, 0),
+            ActionExecuted("action_listen"),
+        ]

@@ -211,4 +211,8 @@ def test_handback_welcomes_the_customer_back_and_resets_the_failures() -> None:
     assert texts(dispatcher) == [
         "The assistant is back. Is there anything else I can help you with?"
     ]
-    assert {e["name"]: e["value"] for e in events} == {"handoff_reason": None, "kb_failures": 0}
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("slot", "handoff_reason", None),
+        ("slot", "kb_failures", 0),
+        ("action", "action_listen", None),
+    ]

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError, HandoffCreate, TicketCreate
+from actions.client import DeskmateApiError, TicketCreate
+from actions.context import handoff_context, intents_seen, transcript
 from actions.knowledge import KB_ARTICLES_SLOT, KB_FAILURES_SLOT, LAST_QUESTION_SLOT
 from actions.language import tracker_language
 from actions.products import NO_PRODUCT
@@ -20,7 +21,6 @@ from actions.tickets import TICKET_REFERENCE_SLOT
 logger = logging.getLogger(__name__)
 
 HANDOFF_REASON_SLOT = "handoff_reason"
-TRANSCRIPT_TURNS = 40
 SUMMARY_MAX = 1900
 
 
@@ -70,27 +70,6 @@ class ActionFindExpert(ApiAction):
         dispatcher.utter_message(text="\n".join(lines))
         dispatcher.utter_message(text=text("experts_offer_ticket", language), buttons=yes_no)
         return []
-
-
-def transcript(tracker: Tracker) -> list[dict[str, str]]:
-    """The conversation so far as {who, text} turns (the latest TRANSCRIPT_TURNS)."""
-    turns = []
-    for event in tracker.events:
-        if event.get("event") == "user" and event.get("text"):
-            turns.append({"who": "customer", "text": str(event["text"])})
-        elif event.get("event") == "bot" and event.get("text"):
-            turns.append({"who": "bot", "text": str(event["text"])})
-    return turns[-TRANSCRIPT_TURNS:]
-
-
-def intents_seen(tracker: Tracker) -> list[str]:
-    seen = []
-    for event in tracker.events:
-        if event.get("event") == "user":
-            name = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if name:
-                seen.append(str(name))
-    return seen
 
 
 def handoff_reason(tracker: Tracker) -> Literal["request", "repeated_failure"]:
@@ -162,14 +141,7 @@ class ActionHandoff(ApiAction):
         try:
             await client.start_handoff(
                 tracker.sender_id,
-                HandoffCreate(
-                    reason=reason,
-                    ticket_reference=created.reference,
-                    language=language,
-                    transcript=turns,
-                    articles=articles,
-                    intents=intents,
-                ),
+                handoff_context(tracker, reason=reason, ticket_reference=created.reference),
             )
         except DeskmateApiError as e:
             logger.warning("handing %s over failed: %s", tracker.sender_id, e)

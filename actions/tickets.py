@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
 from actions.client import DeskmateApiError, TicketCreate, TicketType
+from actions.context import handoff_context, is_serious
 from actions.knowledge import LAST_QUESTION_SLOT
 from actions.language import tracker_language
 from actions.products import NO_PRODUCT
@@ -145,11 +146,28 @@ class ActionCreateTicket(ApiAction):
                 email=str(ticket.email),
             )
         dispatcher.utter_message(text=message)
+        if form == "complaint_form" and is_serious(ticket.description):
+            await self._hand_over_complaint(dispatcher, tracker, created.reference)
         return [
             SlotSet(TICKET_REFERENCE_SLOT, created.reference),
             SlotSet(LAST_QUESTION_SLOT, None),
             *_reset_form_slots(),
         ]
+
+    async def _hand_over_complaint(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, reference: str
+    ) -> None:
+        """A serious complaint (safety, legal threats, media) goes to a person at once."""
+        language = tracker_language(tracker)
+        try:
+            await self._client_factory().start_handoff(
+                tracker.sender_id,
+                handoff_context(tracker, reason="complaint", ticket_reference=reference),
+            )
+        except DeskmateApiError as e:
+            logger.warning("handing the complaint %s over failed: %s", reference, e)
+            return
+        dispatcher.utter_message(text=text("handoff_started", language, reference=reference))
 
 
 class ActionCancelTicket(Action):

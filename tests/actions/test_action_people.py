@@ -5,6 +5,7 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import is_serious
 from actions.people import ActionFindExpert, ActionHandback, ActionHandoff
 from tests.actions.action_factories import (
     SENDER_ID,
@@ -216,3 +217,12 @@ def test_handback_welcomes_the_customer_back_and_resets_the_failures() -> None:
         ("slot", "kb_failures", 0),
         ("action", "action_listen", None),
     ]
+
+
+def test_serious_complaints_are_recognised_in_both_languages() -> None:
+    assert is_serious("The thermostat gave me an electric shock")
+    assert is_serious("我要找律师起诉你们")
+    assert is_serious("摄像头冒烟了")
+    assert not is_serious("This issue is annoying, the pressure of waiting")  # no "sue"/"press"
+    assert not is_serious("快递晚了两天")
+    assert not is_serious(None)

@@ -398,3 +398,55 @@ def test_save_contact_confirms_the_details() -> None:
     assert texts(dispatcher) == [
         "Thanks, I'll use kim@example.com and 13812345678 for anything we open for you."
     ]
+
+
+def complaint_tracker(description: str) -> Any:
+    return make_tracker(
+        text="kim@example.com",
+        intent="inform",
+        slots={
+            "ticket_description": description,
+            "ticket_product": "Lumora Hub",
+            "complaint_category": "product",
+            "contact_email": "kim@example.com",
+        },
+        events_before=[form_activated_event(form="complaint_form")],
+    )
+
+
+def test_a_serious_complaint_goes_to_a_person_at_once(api: FakeApi) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000555", type="complaint"))
+    api.on(
+        "POST",
+        f"/api/v1/conversations/{SENDER_ID}/handoff",
+        201,
+        {"conversation_id": SENDER_ID, "state": "waiting"},
+    )
+    dispatcher = CollectingDispatcher()
+
+    asyncio.run(
+        ActionCreateTicket(api.client).run(
+            dispatcher, complaint_tracker("The hub started to smoke and burnt my shelf"), {}
+        )
+    )
+
+    handoff = api.last_json()
+    assert (handoff["reason"], handoff["ticket_reference"]) == ("complaint", "DM-000555")
+    assert texts(dispatcher)[-1] == (
+        "I'm handing you over to a colleague (ticket DM-000555). "
+        "They'll see our conversation; please stay here."
+    )
+
+
+def test_an_ordinary_complaint_stays_with_the_assistant(api: FakeApi) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000556", type="complaint"))
+    dispatcher = CollectingDispatcher()
+
+    asyncio.run(
+        ActionCreateTicket(api.client).run(
+            dispatcher, complaint_tracker("The hub was delivered two days late"), {}
+        )
+    )
+
+    assert [r.url.path for r in api.requests] == [TICKETS]
+    assert len(texts(dispatcher)) == 1

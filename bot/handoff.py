@@ -8,7 +8,6 @@ and tells the assistant, so the dialogue continues where it makes sense.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import repository
@@ -32,12 +31,7 @@ def conversation_by_sender_id(session: Session, sender_id: str) -> Conversation:
 
 
 def open_handoff(session: Session, conversation: Conversation) -> Handoff | None:
-    return session.scalar(
-        select(Handoff)
-        .where(Handoff.conversation_id == conversation.id, Handoff.state.in_(OPEN_STATES))
-        .order_by(Handoff.created_at.desc())
-        .limit(1)
-    )
+    return repository.latest_handoff(session, conversation_id=conversation.id, states=OPEN_STATES)
 
 
 def open_handoff_or_raise(session: Session, sender_id: str) -> Handoff:
@@ -68,11 +62,7 @@ def start_handoff(session: Session, *, sender_id: str, data: HandoffCreate) -> H
 
 
 def list_handoffs(session: Session, *, states: tuple[HandoffState, ...]) -> list[Handoff]:
-    return list(
-        session.scalars(
-            select(Handoff).where(Handoff.state.in_(states)).order_by(Handoff.created_at)
-        )
-    )
+    return repository.handoffs(session, states=states)
 
 
 def take(session: Session, *, handoff: Handoff, agent: str) -> Handoff:

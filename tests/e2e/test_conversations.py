@@ -50,7 +50,9 @@ def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
 def test_no_answer_offers_a_ticket_the_form_validates_and_status_works(
     chat: Chat, live_stack: LiveStack, api_token: str
 ) -> None:
-    offer = chat.say("can I get a job at lumora")
+    # (An unanswerable how-to question: "can I get a job at lumora" is now taken as `inform`
+    # by the model, a known NLU weakness; see deskmate bench nlu.)
+    offer = chat.say("how do I pair the hub with my lawnmower")
     assert "couldn't find an answer" in texts(offer)
     assert ("Open a ticket", "/open_ticket") in buttons(offer)
     assert ("Find an expert", "/find_expert") in buttons(offer)
@@ -75,7 +77,7 @@ def test_no_answer_offers_a_ticket_the_form_validates_and_status_works(
     assert ticket["email"] == "kim@example.com"
     assert ticket["conversation_id"] == chat.conversation_id
     assert ticket["channel"] == "web"
-    assert "job" in ticket["description"]
+    assert "lawnmower" in ticket["description"]
 
     status = texts(chat.say(f"what is the status of {reference}"))
     assert reference in status and "new" in status

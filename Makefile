@@ -68,7 +68,7 @@ typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
 rasa-validate: $(RASA_VENV)/.installed
-	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
 
 rasa-test: setup
 	$(RASA) test core --stories tests/rasa --model "$$($(VENV)/bin/deskmate train --print-path)" \

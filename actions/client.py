@@ -54,15 +54,54 @@ class KbSearchRead(BaseModel):
             return self.results[0]
         return None
 
+    @property
+    def choices(self) -> list[KbSearchResult]:
+        """The articles to offer when the API is unsure (at most three)."""
+        return self.results[:3] if self.decision == "clarify" else []
+
+
+class ExpertRead(BaseModel):
+    expert_id: str
+    name: str
+    reasons: list[str] = []
+    score: float
+    available: bool
+
+
+class ExpertSearchRead(BaseModel):
+    query: str
+    results: list[ExpertRead]
+
+
+class HandoffCreate(BaseModel):
+    """What the assistant hands to a person: why, the ticket, and what it saw and tried."""
+
+    reason: Literal["request", "repeated_failure", "complaint"]
+    ticket_reference: str | None
+    language: Literal["en", "zh"]
+    transcript: list[dict[str, str]]
+    articles: list[dict[str, Any]]
+    intents: list[str]
+
+
+class HandoffRead(BaseModel):
+    conversation_id: str
+    state: str
+    ticket_reference: str | None = None
+
+
+TicketType = Literal["consultation", "fault", "complaint", "suggestion", "request"]
+
 
 class TicketCreate(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     product: str | None
-    email: str
+    email: str | None
     channel: str = "web"
     conversation_id: str | None
     language: Literal["en", "zh"]
-    type: str = "fault"
+    type: TicketType = "fault"
+    category: str | None = None
 
 
 class TicketRead(BaseModel):
@@ -118,6 +157,19 @@ class DeskmateClient:
             params["conversation_id"] = conversation_id  # lets erasure find the query log
         response = await self._request("GET", "/api/v1/kb/search", params=params)
         return _parse(KbSearchRead, response)
+
+    async def search_experts(self, query: str, *, k: int = 3) -> ExpertSearchRead:
+        response = await self._request("GET", "/api/v1/experts/search", params={"q": query, "k": k})
+        return _parse(ExpertSearchRead, response)
+
+    async def start_handoff(self, conversation_id: str, handoff: HandoffCreate) -> HandoffRead:
+        """Hands the conversation to a person: the gateway stops forwarding it to the bot."""
+        response = await self._request(
+            "POST",
+            f"/api/v1/conversations/{quote(conversation_id, safe='')}/handoff",
+            json=handoff.model_dump(mode="json"),
+        )
+        return _parse(HandoffRead, response)
 
     async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str) -> TicketRead:
         """Opens a ticket; the idempotency key makes a retried call return the same ticket."""

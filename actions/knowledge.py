@@ -1,23 +1,32 @@
-"""Answers how-to questions from the knowledge base."""
+"""Answers how-to questions from the knowledge base: answer, clarify, or no answer."""
 
 import logging
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError
+from actions.client import DeskmateApiError, KbSearchResult
 from actions.language import Language, tracker_language
 from actions.texts import text
 
 logger = logging.getLogger(__name__)
 
-# Slots written here and read by the rules and the ticket form.
+# Slots written here and read by the rules, the forms and the handoff.
 LAST_QUESTION_SLOT = "last_question"
 KB_DECISION_SLOT = "kb_decision"
+KB_CHOICES_SLOT = "kb_choices"
+KB_ARTICLES_SLOT = "kb_articles_tried"
+KB_FAILURES_SLOT = "kb_failures"
+ARTICLE_ENTITY = "article_id"
+# After this many unhelpful or missing answers in a row, the assistant offers a person.
+FAILURES_BEFORE_PERSON = 2
+# Free-text slots a form takes whatever the customer writes for: a message that looks like a
+# question is then the slot's value, not a question to answer.
+FREE_TEXT_SLOTS = ("ticket_description",)
 
 
 def yes_no_buttons(language: Language, *, yes_payload: str) -> list[dict[str, str]]:
@@ -27,12 +36,75 @@ def yes_no_buttons(language: Language, *, yes_payload: str) -> list[dict[str, st
     ]
 
 
-class ActionAnswerQuestion(ApiAction):
-    """Searches the help center with the customer's message and answers, or offers a ticket.
+def no_answer_buttons(language: Language, *, offer_person: bool) -> list[dict[str, str]]:
+    buttons = [
+        {"title": text("button_open_ticket", language), "payload": "/open_ticket"},
+        {"title": text("button_find_expert", language), "payload": "/find_expert"},
+    ]
+    if offer_person:
+        buttons.append({"title": text("button_person", language), "payload": "/talk_to_human"})
+    buttons.append({"title": text("button_no_thanks", language), "payload": "/deny"})
+    return buttons
 
-    Sets `kb_decision` ("answer" / "no_answer"), which the rules use to tell what a following
-    yes/no means, and `last_question`, which the ticket form uses as the ticket's description
-    when the customer accepts the offer of a ticket.
+
+def failures(tracker: Tracker) -> int:
+    value = tracker.get_slot(KB_FAILURES_SLOT)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def articles_tried(tracker: Tracker, query: str, offered: list[KbSearchResult]) -> list[Any]:
+    """The articles offered so far in this conversation, with their scores (for a handoff)."""
+    tried = list(tracker.get_slot(KB_ARTICLES_SLOT) or [])
+    tried += [
+        {"query": query, "article_id": r.article_id, "title": r.title, "score": r.score}
+        for r in offered
+    ]
+    return tried[-20:]
+
+
+def chosen_article(tracker: Tracker) -> dict[str, Any] | None:
+    """The article the customer picked from a clarification's buttons, if they picked one."""
+    wanted = next(tracker.get_latest_entity_values(ARTICLE_ENTITY), None)
+    if wanted is None:
+        return None
+    for choice in tracker.get_slot(KB_CHOICES_SLOT) or []:
+        if isinstance(choice, dict) and choice.get("article_id") == wanted:
+            return choice
+    return None
+
+
+def utter_article(
+    dispatcher: CollectingDispatcher, language: Language, article: dict[str, Any]
+) -> None:
+    dispatcher.utter_message(
+        text=text(
+            "kb_answer",
+            language,
+            title=article["title"],
+            snippet=article["snippet"],
+            url=article["url"],
+        )
+    )
+    dispatcher.utter_message(
+        text=text("kb_did_this_help", language),
+        buttons=yes_no_buttons(language, yes_payload="/affirm"),
+    )
+
+
+class ActionAnswerQuestion(ApiAction):
+    """Searches the help center with the customer's message and acts on the API's decision.
+
+    - answer: the article and a link, then "Did this help?";
+    - clarify: the top choices as buttons (`/ask_question{"article_id": ...}`); picking one
+      answers with it;
+    - no_answer (or the API is down): offers a ticket or an expert, and a person after
+      repeated failures.
+
+    Sets `kb_decision`, which tells the rules what a following yes/no means, and
+    `last_question`, which the ticket form uses as the description when the customer accepts
+    a ticket. Inside a form it answers without asking "did this help?" (the form then asks its
+    question again), and when the form is waiting for a free-text slot it says nothing: the
+    message is the slot's value.
     """
 
     def name(self) -> str:
@@ -41,36 +113,102 @@ class ActionAnswerQuestion(ApiAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        in_form = bool(tracker.active_loop.get("name"))
+        if in_form and tracker.get_slot("requested_slot") in FREE_TEXT_SLOTS:
+            return []
         language = tracker_language(tracker)
+        picked = chosen_article(tracker)
+        if picked is not None:
+            utter_article(dispatcher, language, picked)
+            return [SlotSet(KB_CHOICES_SLOT, None), SlotSet(KB_DECISION_SLOT, "answer")]
+
         question = (tracker.latest_message.get("text") or "").strip()
-        events = [SlotSet(LAST_QUESTION_SLOT, question or None)]
+        events: list[dict[str, Any]] = [SlotSet(LAST_QUESTION_SLOT, question or None)]
         try:
             found = await self._client_factory().search_kb(
                 question, language=language, conversation_id=tracker.sender_id
             )
         except DeskmateApiError as e:
             logger.warning("knowledge-base search failed: %s", e)
-            dispatcher.utter_message(
-                text=text("kb_unavailable", language),
-                buttons=yes_no_buttons(language, yes_payload="/open_ticket"),
-            )
-            return [*events, SlotSet(KB_DECISION_SLOT, "no_answer")]
+            found = None
 
-        answer = found.answer
-        if answer is None:
-            dispatcher.utter_message(
-                text=text("kb_no_answer", language),
-                buttons=yes_no_buttons(language, yes_payload="/open_ticket"),
-            )
-            return [*events, SlotSet(KB_DECISION_SLOT, "no_answer")]
+        if found is not None and found.answer is not None:
+            answer = found.answer
+            article = answer.model_dump()
+            if in_form:
+                dispatcher.utter_message(
+                    text=text(
+                        "kb_answer",
+                        language,
+                        title=answer.title,
+                        snippet=answer.snippet,
+                        url=answer.url,
+                    )
+                )
+            else:
+                utter_article(dispatcher, language, article)
+            return [
+                *events,
+                SlotSet(KB_ARTICLES_SLOT, articles_tried(tracker, question, [answer])),
+                *([] if in_form else [SlotSet(KB_DECISION_SLOT, "answer")]),
+            ]
 
-        dispatcher.utter_message(
-            text=text(
-                "kb_answer", language, title=answer.title, snippet=answer.snippet, url=answer.url
+        if found is not None and found.choices and not in_form:
+            dispatcher.utter_message(
+                text=text("kb_clarify", language),
+                buttons=[
+                    {
+                        "title": choice.title,
+                        "payload": f'/ask_question{{"{ARTICLE_ENTITY}": "{choice.article_id}"}}',
+                    }
+                    for choice in found.choices
+                ]
+                + [{"title": text("button_none_of_these", language), "payload": "/deny"}],
             )
-        )
+            return [
+                *events,
+                SlotSet(KB_CHOICES_SLOT, [c.model_dump() for c in found.choices]),
+                SlotSet(KB_ARTICLES_SLOT, articles_tried(tracker, question, found.choices)),
+                SlotSet(KB_DECISION_SLOT, "clarify"),
+            ]
+
+        if in_form:
+            dispatcher.utter_message(text=text("kb_no_answer_in_form", language))
+            return events
+        failed = failures(tracker) + 1
+        key = "kb_unavailable" if found is None else "kb_no_answer"
         dispatcher.utter_message(
-            text=text("kb_did_this_help", language),
-            buttons=yes_no_buttons(language, yes_payload="/affirm"),
+            text=text(key, language),
+            buttons=no_answer_buttons(language, offer_person=failed >= FAILURES_BEFORE_PERSON),
         )
-        return [*events, SlotSet(KB_DECISION_SLOT, "answer")]
+        return [*events, SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_DECISION_SLOT, "no_answer")]
+
+
+class ActionAnswerNotHelpful(Action):
+    """ "Did this help?" – "no": offers a ticket or an expert, and a person after repeated
+    failures."""
+
+    def name(self) -> str:
+        return "action_answer_not_helpful"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = tracker_language(tracker)
+        failed = failures(tracker) + 1
+        dispatcher.utter_message(
+            text=text("kb_not_helpful", language),
+            buttons=no_answer_buttons(language, offer_person=failed >= FAILURES_BEFORE_PERSON),
+        )
+        return [SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_CHOICES_SLOT, None)]
+
+
+class ActionAnswerInForm(ActionAnswerQuestion):
+    """The same search, for a question asked in the middle of a form.
+
+    A separate action because it never sets `kb_decision` (the form resumes right after it),
+    and Rasa's rules require an action to set the same slots wherever it is used.
+    """
+
+    def name(self) -> str:
+        return "action_answer_in_form"

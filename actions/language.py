@@ -32,7 +32,8 @@ def detect_language(text: str | None, previous: str | None) -> Language:
     reference, "/affirm") keeps the language the conversation already has.
     """
     current = as_language(previous)
-    if not text:
+    if not text or text.lstrip().startswith("/"):
+        # Empty, or a button's intent payload (`/inform{"category": "billing"}`): says nothing.
         return current
     if _CJK.search(text):
         return "zh"

@@ -11,6 +11,14 @@ PRODUCTS = (
     "Lumora Cloud",
 )
 
+# The answer "it's not about a product" (suggestions and complaints may be general).
+NO_PRODUCT = "no product"
+_NO_PRODUCT_WORDS = re.compile(
+    r"^(?:no product|not about a product|none|no|other|general|n/a"
+    r"|不涉及具体产品|不涉及|没有|无|其他|都不是)$",
+    re.IGNORECASE,
+)
+
 # Words customers use for each product, English and Chinese. English words are matched as whole
 # words (case-insensitive); Chinese ones as substrings, since Chinese has no spaces.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -36,10 +44,13 @@ _MATCHERS = {
 
 
 def match_product(text: str | None) -> str | None:
-    """Maps free text to one canonical product name, or None if it names none or several."""
+    """Maps free text to one canonical product name (or NO_PRODUCT when the customer says it
+    is about none), or None if it names no product or several."""
     if not text:
         return None
     cleaned = text.strip()
+    if _NO_PRODUCT_WORDS.match(cleaned):
+        return NO_PRODUCT
     for product in PRODUCTS:
         if cleaned.casefold() == product.casefold():
             return product

@@ -1,6 +1,6 @@
 """The texts custom actions compose at run time, in English and Simplified Chinese.
 
-Texts of plain responses (greeting, form questions, ...) live in domain.yml as conditional
+Texts of plain responses (greeting, form questions, ...) live in domain/*.yml as conditional
 response variations keyed on the `language` slot.
 """
 
@@ -17,17 +17,35 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "kb_no_answer": {
         "en": (
-            "I couldn't find an answer to that in our help center. Shall I open a ticket for you?"
+            "I couldn't find an answer to that in our help center. "
+            "Shall I open a ticket for you, or find an expert?"
         ),
-        "zh": "抱歉，我在帮助中心没有找到相关答案。需要我为您创建一个工单吗？",
+        "zh": "抱歉，我在帮助中心没有找到相关答案。需要我为您创建工单，还是帮您找一位专家？",
     },
     "kb_unavailable": {
         "en": (
             "Sorry, I can't search our help center right now. "
-            "Shall I open a ticket for you instead?"
+            "Shall I open a ticket for you instead, or find an expert?"
         ),
-        "zh": "抱歉，帮助中心暂时无法访问。需要我为您创建一个工单吗？",
+        "zh": "抱歉，帮助中心暂时无法访问。需要我为您创建工单，或者找一位专家吗？",
     },
+    "kb_no_answer_in_form": {
+        "en": "I couldn't find an answer to that; let's finish this first.",
+        "zh": "这个问题我没有找到答案，我们先把当前的事情办完。",
+    },
+    "kb_clarify": {
+        "en": "I found a few articles. Which one fits your question best?",
+        "zh": "我找到了几篇相关文章，哪一篇最符合您的问题？",
+    },
+    "kb_not_helpful": {
+        "en": "Sorry that didn't help. Shall I open a ticket for you, or find an expert?",
+        "zh": "很抱歉没能解决您的问题。需要我为您创建工单，还是帮您找一位专家？",
+    },
+    "button_open_ticket": {"en": "Open a ticket", "zh": "创建工单"},
+    "button_find_expert": {"en": "Find an expert", "zh": "找专家"},
+    "button_person": {"en": "Talk to a person", "zh": "转人工"},
+    "button_no_thanks": {"en": "No thanks", "zh": "不用了"},
+    "button_none_of_these": {"en": "None of these", "zh": "都不是"},
     "button_yes": {"en": "Yes", "zh": "是"},
     "button_no": {"en": "No", "zh": "否"},
     "description_too_short": {
@@ -49,6 +67,93 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "ticket_created": {
         "en": "I've opened ticket {reference} for you. We'll email you at {email}.",
         "zh": "已为您创建工单 {reference}。我们会通过 {email} 与您联系。",
+    },
+    "fault_created": {
+        "en": "I've logged your fault report as ticket {reference}. We'll email you at {email}.",
+        "zh": "已为您登记故障，工单号 {reference}。我们会通过 {email} 与您联系。",
+    },
+    "complaint_created": {
+        "en": (
+            "I'm sorry for the trouble. Your complaint is recorded as ticket {reference}; "
+            "we'll email you at {email}."
+        ),
+        "zh": (
+            "非常抱歉给您带来不便。您的投诉已记录，工单号 {reference}，"
+            "我们会通过 {email} 与您联系。"
+        ),
+    },
+    "suggestion_created": {
+        "en": "Thank you for the idea! It's recorded as {reference}; we'll email you at {email}.",
+        "zh": "感谢您的建议！已记录为 {reference}，我们会通过 {email} 与您联系。",
+    },
+    "info_added": {
+        "en": (
+            "Thanks, I've passed the new information on to the team as {reference} "
+            "(linked to {original}). We'll email you at {email}."
+        ),
+        "zh": (
+            "谢谢，补充信息已作为 {reference} 转交团队（关联工单 {original}）。"
+            "我们会通过 {email} 与您联系。"
+        ),
+    },
+    "contact_saved": {
+        "en": "Thanks, I'll use {email} and {phone} for anything we open for you.",
+        "zh": "谢谢，之后为您创建的工单都会使用 {email} 和 {phone} 联系您。",
+    },
+    "phone_invalid": {
+        "en": "That phone number looks invalid; please give 8 to 15 digits, e.g. +44 7700 900123.",
+        "zh": "这个电话号码似乎无效，请输入 8 到 15 位数字，例如 13812345678。",
+    },
+    "reference_invalid": {
+        "en": "That doesn't look like a ticket reference; it looks like DM-000123.",
+        "zh": "这不像工单编号，格式类似 DM-000123。",
+    },
+    "category_unknown": {
+        "en": "Please pick one of the options: service, billing, delivery, product or other.",
+        "zh": "请选择一个选项：服务、账单与扣费、物流配送、产品质量或其他。",
+    },
+    "experts_found": {
+        "en": "These colleagues know this best:",
+        "zh": "以下同事最了解这个问题：",
+    },
+    "expert_line": {
+        "en": "- **{name}** ({availability}): {reasons}",
+        "zh": "- **{name}**（{availability}）：{reasons}",
+    },
+    "expert_available": {"en": "available now", "zh": "现在有空"},
+    "expert_busy": {"en": "busy", "zh": "忙碌"},
+    "experts_offer_ticket": {
+        "en": "Shall I open a ticket so one of them can follow up?",
+        "zh": "需要我创建一个工单，让他们跟进吗？",
+    },
+    "experts_none": {
+        "en": "I couldn't find an expert for that right now. Shall I open a ticket instead?",
+        "zh": "暂时没有找到合适的专家。需要我为您创建工单吗？",
+    },
+    "handoff_started": {
+        "en": (
+            "I'm handing you over to a colleague (ticket {reference}). "
+            "They'll see our conversation; please stay here."
+        ),
+        "zh": "正在为您转接人工客服（工单 {reference}），同事能看到我们之前的对话，请稍候。",
+    },
+    "handoff_failed": {
+        "en": (
+            "I can't reach a colleague right now, so I've opened ticket {reference} with our "
+            "conversation. We'll get back to you at {email}."
+        ),
+        "zh": (
+            "暂时无法转接人工，已为您创建工单 {reference}（附上了我们的对话），"
+            "我们会通过 {email} 联系您。"
+        ),
+    },
+    "handoff_needs_email": {
+        "en": "To hand you over I need an email address we can reach you at.",
+        "zh": "转接人工前，请先留下您的邮箱地址。",
+    },
+    "handback": {
+        "en": "The assistant is back. Is there anything else I can help you with?",
+        "zh": "智能助手回来了。还有什么可以帮您的吗？",
     },
     "ticket_create_failed": {
         "en": "Sorry, I couldn't open the ticket right now. Please try again in a moment.",

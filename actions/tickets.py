@@ -13,18 +13,35 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError, TicketCreate
+from actions.client import DeskmateApiError, TicketCreate, TicketType
+from actions.context import handoff_context, is_serious
 from actions.knowledge import LAST_QUESTION_SLOT
 from actions.language import tracker_language
+from actions.products import NO_PRODUCT
 from actions.texts import product_label, status_label, text
 
 logger = logging.getLogger(__name__)
 
-TICKET_FORM = "ticket_form"
-FORM_SLOTS = ("ticket_description", "ticket_product", "ticket_email")
+# The forms that open a ticket, and the type of ticket each opens.
+TICKET_FORMS: dict[str, TicketType] = {
+    "ticket_form": "request",
+    "fault_form": "fault",
+    "complaint_form": "complaint",
+    "suggestion_form": "suggestion",
+    "add_info_form": "request",
+}
+# Slots a ticket form collects about the ticket; the contact details are kept.
+FORM_SLOTS = ("ticket_description", "ticket_product", "complaint_category", "info_reference")
 # The reference of the ticket opened in this conversation.
 TICKET_REFERENCE_SLOT = "last_ticket_reference"
 TICKET_REFERENCE_ENTITY = "ticket_reference"
+_CREATED_TEXT = {
+    "request": "ticket_created",
+    "consultation": "ticket_created",
+    "fault": "fault_created",
+    "complaint": "complaint_created",
+    "suggestion": "suggestion_created",
+}
 
 _REFERENCE = re.compile(r"(?<![A-Za-z0-9])DM-\d{6}(?!\d)", re.IGNORECASE)
 
@@ -33,24 +50,66 @@ def _reset_form_slots() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
+def submitted_form(tracker: Tracker) -> tuple[str, float | None]:
+    """The ticket form filled last and the time it was activated."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") in TICKET_FORMS:
+            return str(event["name"]), event.get("timestamp")
+    return "ticket_form", None
+
+
 def submission_key(tracker: Tracker) -> str:
-    """Idempotency key of this run of the ticket form: `<sender_id>:<activation stamp>`.
+    """Idempotency key of this run of a ticket form: `<sender_id>:<activation stamp>`.
 
     Rasa sends the same tracker if the call is retried, so a retry reuses the key and the API
     returns the ticket it already opened instead of opening a second one.
     """
-    for event in reversed(tracker.events):
-        if event.get("event") == "active_loop" and event.get("name") == TICKET_FORM:
-            if event.get("timestamp") is not None:
-                return f"{tracker.sender_id}:{event['timestamp']}"
-            break
+    _, activated = submitted_form(tracker)
+    if activated is not None:
+        return f"{tracker.sender_id}:{activated}"
     # No activation on record (should not happen): fall back to the content of the ticket.
     content = json.dumps([tracker.get_slot(slot) for slot in FORM_SLOTS], ensure_ascii=False)
     return f"{tracker.sender_id}:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
 
 
+def ticket_from_slots(tracker: Tracker, form: str) -> TicketCreate:
+    """The ticket the submitted `form` describes: type, product, category and description.
+
+    A request that follows a question the help center could not answer is a consultation;
+    added information goes into a new request that names the ticket it belongs to (the
+    ticket API has no comments yet). Raises ValidationError when a slot is unusable.
+    """
+    ticket_type: TicketType = TICKET_FORMS.get(form, "request")
+    description = tracker.get_slot("ticket_description") or ""
+    product = tracker.get_slot("ticket_product")
+    category = None
+    if form == "ticket_form" and tracker.get_slot(LAST_QUESTION_SLOT):
+        ticket_type = "consultation"
+    if form == "complaint_form":
+        category = tracker.get_slot("complaint_category")
+    if form == "suggestion_form":
+        category = "product" if product and product != NO_PRODUCT else "general"
+    if form == "add_info_form":
+        category = "additional_information"
+        description = (
+            f"Additional information for {tracker.get_slot('info_reference')}: {description}"
+        )
+    phone = tracker.get_slot("contact_phone")
+    if phone:
+        description = f"{description}\n\nPhone: {phone}"
+    return TicketCreate(
+        type=ticket_type,
+        description=description,
+        product=None if product == NO_PRODUCT else product,
+        category=category,
+        email=tracker.get_slot("contact_email") or "",
+        conversation_id=tracker.sender_id,
+        language=tracker_language(tracker),
+    )
+
+
 class ActionCreateTicket(ApiAction):
-    """Opens a ticket from the slots of the submitted ticket form."""
+    """Opens a ticket of the submitted form's type from the form's slots."""
 
     def name(self) -> str:
         return "action_create_ticket"
@@ -59,14 +118,9 @@ class ActionCreateTicket(ApiAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = tracker_language(tracker)
+        form, _ = submitted_form(tracker)
         try:
-            ticket = TicketCreate(
-                description=tracker.get_slot("ticket_description") or "",
-                product=tracker.get_slot("ticket_product"),
-                email=tracker.get_slot("ticket_email") or "",
-                conversation_id=tracker.sender_id,
-                language=language,
-            )
+            ticket = ticket_from_slots(tracker, form)
             created = await self._client_factory().create_ticket(
                 ticket, idempotency_key=submission_key(tracker)
             )
@@ -76,14 +130,44 @@ class ActionCreateTicket(ApiAction):
             dispatcher.utter_message(text=text("ticket_create_failed", language))
             return []
 
-        dispatcher.utter_message(
-            text=text("ticket_created", language, reference=created.reference, email=ticket.email)
-        )
+        if form == "add_info_form":
+            message = text(
+                "info_added",
+                language,
+                reference=created.reference,
+                original=str(tracker.get_slot("info_reference")),
+                email=str(ticket.email),
+            )
+        else:
+            message = text(
+                _CREATED_TEXT[ticket.type],
+                language,
+                reference=created.reference,
+                email=str(ticket.email),
+            )
+        dispatcher.utter_message(text=message)
+        if form == "complaint_form" and is_serious(ticket.description):
+            await self._hand_over_complaint(dispatcher, tracker, created.reference)
         return [
             SlotSet(TICKET_REFERENCE_SLOT, created.reference),
             SlotSet(LAST_QUESTION_SLOT, None),
             *_reset_form_slots(),
         ]
+
+    async def _hand_over_complaint(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, reference: str
+    ) -> None:
+        """A serious complaint (safety, legal threats, media) goes to a person at once."""
+        language = tracker_language(tracker)
+        try:
+            await self._client_factory().start_handoff(
+                tracker.sender_id,
+                handoff_context(tracker, reason="complaint", ticket_reference=reference),
+            )
+        except DeskmateApiError as e:
+            logger.warning("handing the complaint %s over failed: %s", reference, e)
+            return
+        dispatcher.utter_message(text=text("handoff_started", language, reference=reference))
 
 
 class ActionCancelTicket(Action):
@@ -153,4 +237,24 @@ class ActionTicketStatus(ApiAction):
                     status=status_label(ticket.status, language),
                 )
             )
+        return []
+
+
+class ActionSaveContact(Action):
+    """Confirms the contact details; the slots keep them for every ticket opened later."""
+
+    def name(self) -> str:
+        return "action_save_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=text(
+                "contact_saved",
+                tracker_language(tracker),
+                email=str(tracker.get_slot("contact_email")),
+                phone=str(tracker.get_slot("contact_phone")),
+            )
+        )
         return []

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from bot import service
+from bot import handoff, service
 from bot.assistant import Assistant
+from bot.models import Delivery
 from bot.schemas import ChatHistory, ChatMessageIn, ChatReply
 from deskmate.deps import SessionDep, SettingsDep
 from deskmate.errors import DeskmateError
@@ -33,6 +35,11 @@ def post_message(
     except DeskmateError:
         session.commit()  # keep what was stored (a rejected message) before answering the error
         raise
+    if handoff.open_handoff(session, message.conversation) is not None:
+        # A person has the conversation: the message waits for them, the assistant stays silent.
+        message.delivery = Delivery.DELIVERED
+        session.commit()
+        return ChatReply(conversation_id=body.conversation_id, messages=[])
     pending = service.outbound(message)
     session.commit()  # stored before it goes anywhere; no transaction is open from here on
     assistant: Assistant = request.app.state.assistant
@@ -44,6 +51,11 @@ def post_message(
 
 @router.get("/conversations/{conversation_id}/messages", response_model=ChatHistory)
 def get_history(
-    conversation_id: Annotated[str, Path(min_length=1, max_length=100)], session: SessionDep
+    conversation_id: Annotated[str, Path(min_length=1, max_length=100)],
+    session: SessionDep,
+    after: Annotated[
+        datetime | None, Query(description="Only messages created after this time.")
+    ] = None,
 ) -> ChatHistory:
-    return service.history(session, channel=WEB, external_id=conversation_id)
+    """The conversation's messages; the chat page polls with `after` for a person's replies."""
+    return service.history(session, channel=WEB, external_id=conversation_id, after=after)

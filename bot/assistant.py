@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -17,6 +18,10 @@ class Assistant(Protocol):
     def send(
         self, *, sender_id: str, text: str, metadata: dict[str, Any]
     ) -> list[OutgoingMessage]: ...
+
+    def resume(self, *, sender_id: str) -> list[OutgoingMessage]:
+        """Tells the assistant a person handed the conversation back; returns what it says."""
+        ...
 
     def is_ready(self) -> bool: ...
 
@@ -45,6 +50,20 @@ class RasaRestAssistant:
         if not isinstance(items, list):
             raise AssistantUnavailable("unexpected reply from the assistant")
         return [message for item in items if (message := _to_message(item)) is not None]
+
+    def resume(self, *, sender_id: str) -> list[OutgoingMessage]:
+        """Runs `action_handback` in the conversation through the tracker API (--enable-api)."""
+        try:
+            response = self._client.post(
+                f"{self.base_url}/conversations/{quote(sender_id, safe='')}/execute",
+                json={"name": "action_handback"},
+            )
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(str(exc) or exc.__class__.__name__) from exc
+        items = body.get("messages") if isinstance(body, dict) else None
+        return [message for item in items or [] if (message := _to_message(item)) is not None]
 
     def is_ready(self) -> bool:
         try:

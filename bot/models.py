@@ -61,3 +61,35 @@ class ChatMessage(TimestampedBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class HandoffState(StrEnum):
+    WAITING = "waiting"  # the assistant handed over; no person has taken it yet
+    ACTIVE = "active"  # a person has the conversation; the assistant is silent
+    ENDED = "ended"  # handed back to the assistant
+
+
+class Handoff(TimestampedBase):
+    """A conversation handed to a person, with what the assistant saw and tried.
+
+    While a handoff of a conversation is waiting or active, the gateway stores the customer's
+    messages for the person and does not forward them to the assistant.
+    """
+
+    __tablename__ = "handoffs"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    ticket_reference: Mapped[str | None] = mapped_column(String(20), default=None)
+    reason: Mapped[str] = mapped_column(String(30))
+    state: Mapped[HandoffState] = mapped_column(
+        String(20), default=HandoffState.WAITING, index=True
+    )
+    agent: Mapped[str | None] = mapped_column(String(100), default=None)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    articles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    intents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+    conversation: Mapped[Conversation] = relationship()

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import ChatMessage, Conversation, Sender
+from bot.models import ChatMessage, Conversation, Handoff, HandoffState, Sender
 
 
 def get_conversation(session: Session, *, channel: str, external_id: str) -> Conversation | None:
@@ -34,11 +34,32 @@ def count_customer_messages_since(
     )
 
 
-def messages(session: Session, *, conversation_id: uuid.UUID, limit: int) -> list[ChatMessage]:
+def messages(
+    session: Session, *, conversation_id: uuid.UUID, limit: int, after: datetime | None = None
+) -> list[ChatMessage]:
+    query = select(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
+    if after is not None:
+        query = query.where(ChatMessage.created_at > after)
     rows = session.scalars(
-        select(ChatMessage)
-        .where(ChatMessage.conversation_id == conversation_id)
-        .order_by(ChatMessage.created_at.desc(), ChatMessage.id)
-        .limit(limit)
+        query.order_by(ChatMessage.created_at.desc(), ChatMessage.id).limit(limit)
     ).all()
     return list(reversed(rows))
+
+
+def latest_handoff(
+    session: Session, *, conversation_id: uuid.UUID, states: tuple[HandoffState, ...]
+) -> Handoff | None:
+    return session.scalar(
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation_id, Handoff.state.in_(states))
+        .order_by(Handoff.created_at.desc())
+        .limit(1)
+    )
+
+
+def handoffs(session: Session, *, states: tuple[HandoffState, ...]) -> list[Handoff]:
+    return list(
+        session.scalars(
+            select(Handoff).where(Handoff.state.in_(states)).order_by(Handoff.created_at)
+        )
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,3 +39,43 @@ class HistoryMessage(OutgoingMessage):
 class ChatHistory(BaseModel):
     conversation_id: str
     messages: list[HistoryMessage]
+
+
+class TranscriptTurn(BaseModel):
+    who: Literal["customer", "bot", "agent"]
+    text: str = Field(max_length=10_000)
+
+
+class HandoffCreate(BaseModel):
+    """What the assistant hands over (posted by action_handoff)."""
+
+    reason: Literal["request", "repeated_failure", "complaint"]
+    ticket_reference: str | None = Field(default=None, max_length=20)
+    language: Literal["en", "zh"] = "en"
+    transcript: list[TranscriptTurn] = Field(default_factory=list, max_length=200)
+    articles: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    intents: list[str] = Field(default_factory=list, max_length=200)
+
+
+class HandoffRead(BaseModel):
+    conversation_id: str
+    state: str
+    reason: str
+    ticket_reference: str | None
+    agent: str | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+class HandoffDetail(HandoffRead):
+    transcript: list[TranscriptTurn]
+    articles: list[dict[str, Any]]
+    intents: list[str]
+
+
+class AgentMessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class HandbackRead(HandoffRead):
+    messages: list[OutgoingMessage]

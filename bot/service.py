@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -153,11 +153,15 @@ def record_answer(session: Session, *, message: Outbound, answer: AssistantAnswe
     session.flush()
 
 
-def history(session: Session, *, channel: str, external_id: str) -> ChatHistory:
+def history(
+    session: Session, *, channel: str, external_id: str, after: datetime | None = None
+) -> ChatHistory:
     conversation = repository.get_conversation(session, channel=channel, external_id=external_id)
     if conversation is None:
         raise NotFound("No such conversation.")
-    rows = repository.messages(session, conversation_id=conversation.id, limit=HISTORY_LIMIT)
+    rows = repository.messages(
+        session, conversation_id=conversation.id, limit=HISTORY_LIMIT, after=after
+    )
     return ChatHistory(
         conversation_id=external_id,
         messages=[

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import router as chat_router
 from bot.assistant import Assistant, RasaRestAssistant
+from bot.handoff_api import router as handoff_router
 from bot.ratelimit import RedisRateLimiter
 from deskmate import __version__
 from deskmate import models as _models  # noqa: F401  # every table, and the audit recorder
@@ -134,6 +135,7 @@ def create_app(
         return await call_next(request)
 
     app.include_router(chat_router)
+    app.include_router(handoff_router)
     app.include_router(knowledge_router)
     app.include_router(knowledge_insight_router)
     app.include_router(tickets_router)

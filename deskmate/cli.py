@@ -531,6 +531,55 @@ def bench_api(
     console.print(lists)
 
 
+@bench_app.command("nlu")
+def bench_nlu(
+    model: Annotated[
+        Path | None, typer.Option(help="Rasa model (default: the one matching the inputs).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Also time chat turns through the app at this URL.")
+    ] = None,
+    turns: Annotated[int, typer.Option(min=5, max=10_000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Intent accuracy and macro-F1 per language on the held-out split, out-of-scope recall,
+    and (with --url) chat-turn latency through the gateway."""
+    from deskmate.bench import run_chat_bench
+    from deskmate.bench_nlu import run_nlu_bench
+    from deskmate.rasa_model import train_if_needed
+
+    try:
+        if model is None:
+            model, _ = train_if_needed(log_file=get_settings().log_dir / "rasa-train.log")
+        with console.status(f"parsing the held-out examples with {model.name}"):
+            figures = run_nlu_bench(model)
+        if url:
+            figures["latency"] = run_chat_bench(url.rstrip("/"), turns=turns)
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"intents on the held-out split ({model.name})")
+    for column in ("lang", "n", "accuracy", "macro-F1"):
+        table.add_column(column, justify="right")
+    for row in figures["languages"]:  # type: ignore[attr-defined]
+        table.add_row(
+            row["language"], str(row["n"]), f"{row['accuracy']:.1%}", f"{row['macro_f1']:.3f}"
+        )
+    console.print(table)
+    console.print(
+        f"out-of-scope recall: {figures['out_of_scope_recall']:.1%} (n={figures['out_of_scope_n']})"
+    )
+    for confusion, count in figures["confusions"]:  # type: ignore[attr-defined]
+        console.print(f"  {count} × {confusion}")
+    for row in figures.get("latency", []):  # type: ignore[attr-defined]
+        console.print(
+            f"chat turn '{row['turn']}': p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms "
+            f"(n={row['n']})"
+        )
+
+
 @bench_app.command("answers")
 def bench_answers(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Answer thresholds against the labelled questions: right, wrong and off-topic answers."""

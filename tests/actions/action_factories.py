@@ -24,8 +24,17 @@ FORM_ACTIVATED_AT = 1_790_000_000.25
 
 
 def load_domain() -> dict[str, Any]:
-    with (REPO_ROOT / "domain.yml").open(encoding="utf-8") as f:
-        domain: dict[str, Any] = yaml.safe_load(f)
+    """The domain as Rasa merges the files of domain/: lists concatenated, mappings merged."""
+    domain: dict[str, Any] = {}
+    for path in sorted((REPO_ROOT / "domain").glob("*.yml")):
+        part = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, value in part.items():
+            if isinstance(value, list):
+                domain.setdefault(key, []).extend(value)
+            elif isinstance(value, dict):
+                domain.setdefault(key, {}).update(value)
+            else:
+                domain[key] = value
     return domain
 
 
@@ -37,8 +46,10 @@ def slot_event(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "name": name, "value": value, "timestamp": 1_790_000_000.0}
 
 
-def form_activated_event(timestamp: float = FORM_ACTIVATED_AT) -> dict[str, Any]:
-    return {"event": "active_loop", "name": "ticket_form", "timestamp": timestamp}
+def form_activated_event(
+    timestamp: float = FORM_ACTIVATED_AT, form: str = "ticket_form"
+) -> dict[str, Any]:
+    return {"event": "active_loop", "name": form, "timestamp": timestamp}
 
 
 def user_event(message: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +140,10 @@ class FakeApi:
 
     def last_json(self) -> Any:
         return json.loads(self.requests[-1].content)
+
+    @staticmethod
+    def json_of(request: httpx.Request) -> Any:
+        return json.loads(request.content)
 
 
 def ticket_body(**overrides: Any) -> dict[str, Any]:

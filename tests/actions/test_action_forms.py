@@ -109,7 +109,7 @@ def test_unknown_or_ambiguous_product_is_asked_again(text: str) -> None:
     ],
 )
 def test_valid_email(text: str, email: str) -> None:
-    assert validate("ticket_email", text) == (email, [])
+    assert validate("contact_email", text) == (email, [])
 
 
 @pytest.mark.parametrize(
@@ -117,14 +117,14 @@ def test_valid_email(text: str, email: str) -> None:
     ["not-an-email", "kim@example", "kim@@example.com", "a@b.c", "a@x.com b@y.com", "kim@exa..com"],
 )
 def test_invalid_email_is_asked_again_saying_it_looked_invalid(text: str) -> None:
-    value, messages = validate("ticket_email", text)
+    value, messages = validate("contact_email", text)
 
     assert value is None
     assert messages == ["That email address looks invalid."]
 
 
 def test_invalid_email_message_in_chinese() -> None:
-    assert validate("ticket_email", "不知道", "zh") == (None, ["这个邮箱地址似乎无效。"])
+    assert validate("contact_email", "不知道", "zh") == (None, ["这个邮箱地址似乎无效。"])
 
 
 def test_find_email_rejects_overlong_addresses() -> None:
@@ -137,14 +137,14 @@ def test_form_run_rejects_an_invalid_email(domain: dict[str, Any]) -> None:
         text="not-an-email",
         intent="deny",
         slots={
-            "requested_slot": "ticket_email",
+            "requested_slot": "contact_email",
             "ticket_description": "The doorbell does not ring",
             "ticket_product": "Lumora Doorbell",
         },
-        candidates={"ticket_email": "not-an-email"},
+        candidates={"contact_email": "not-an-email"},
     )
 
-    assert slots == {"ticket_email": None}
+    assert slots == {"contact_email": None}
     assert messages == ["That email address looks invalid."]
 
 
@@ -170,7 +170,10 @@ def test_form_prefills_the_description_after_an_unhelpful_answer(
         text="yes",
         intent="affirm",
         slots={"last_question": "the hub keeps dropping off wifi", "kb_decision": "answer"},
-        events_before=[action_event("action_answer_question"), action_event("utter_offer_ticket")],
+        events_before=[
+            action_event("action_answer_question"),
+            action_event("action_answer_not_helpful"),
+        ],
     )
 
     assert slots == {"ticket_description": "the hub keeps dropping off wifi"}

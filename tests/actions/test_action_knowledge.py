@@ -4,7 +4,7 @@ from typing import Any
 import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import ActionAnswerQuestion
+from actions.knowledge import ActionAnswerInForm, ActionAnswerNotHelpful, ActionAnswerQuestion
 from tests.actions.action_factories import API_TOKEN, SENDER_ID, FakeApi, make_tracker, texts
 
 SEARCH = "/api/v1/kb/search"
@@ -61,7 +61,18 @@ def test_answer_sends_the_article_then_asks_whether_it_helped(api: FakeApi) -> N
         {"title": "Yes", "payload": "/affirm"},
         {"title": "No", "payload": "/deny"},
     ]
-    assert slots(events) == {"last_question": "wifi wont connect", "kb_decision": "answer"}
+    assert slots(events) == {
+        "last_question": "wifi wont connect",
+        "kb_decision": "answer",
+        "kb_articles_tried": [
+            {
+                "query": "wifi wont connect",
+                "article_id": "5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01",
+                "title": "Connect your Lumora Cam to Wi-Fi",
+                "score": 0.71,
+            }
+        ],
+    }
 
 
 def test_search_is_called_with_the_message_language_and_token(api: FakeApi) -> None:
@@ -90,23 +101,131 @@ def test_chinese_answer(api: FakeApi) -> None:
     assert slots(events)["kb_decision"] == "answer"
 
 
-def test_no_answer_offers_a_ticket(api: FakeApi) -> None:
+def test_no_answer_offers_a_ticket_or_an_expert(api: FakeApi) -> None:
     api.on("GET", SEARCH, 200, search_body("no_answer", query="can I get a job at lumora"))
 
     dispatcher, events = run(api, "can I get a job at lumora")
 
     (offer,) = dispatcher.messages
     assert offer["text"] == (
-        "I couldn't find an answer to that in our help center. Shall I open a ticket for you?"
+        "I couldn't find an answer to that in our help center. "
+        "Shall I open a ticket for you, or find an expert?"
     )
     assert offer["buttons"] == [
-        {"title": "Yes", "payload": "/open_ticket"},
-        {"title": "No", "payload": "/deny"},
+        {"title": "Open a ticket", "payload": "/open_ticket"},
+        {"title": "Find an expert", "payload": "/find_expert"},
+        {"title": "No thanks", "payload": "/deny"},
     ]
     assert slots(events) == {
         "last_question": "can I get a job at lumora",
         "kb_decision": "no_answer",
+        "kb_failures": 1,
     }
+
+
+def test_second_failure_in_a_row_also_offers_a_person(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, {"query": "q", "decision": "no_answer", "results": []})
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="warranty in mars", slots={"kb_failures": 1})
+
+    events = asyncio.run(ActionAnswerQuestion(api.client).run(dispatcher, tracker, {}))
+
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/open_ticket", "/find_expert", "/talk_to_human", "/deny"]
+    assert slots(events)["kb_failures"] == 2
+
+
+def test_clarify_offers_the_top_choices_as_buttons(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("clarify", query="wifi"))
+
+    dispatcher, events = run(api, "wifi")
+
+    (question,) = dispatcher.messages
+    assert question["text"] == "I found a few articles. Which one fits your question best?"
+    assert question["buttons"] == [
+        {
+            "title": "Connect your Lumora Cam to Wi-Fi",
+            "payload": '/ask_question{"article_id": "5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01"}',
+        },
+        {
+            "title": "Wi-Fi requirements",
+            "payload": '/ask_question{"article_id": "0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11"}',
+        },
+        {"title": "None of these", "payload": "/deny"},
+    ]
+    found = slots(events)
+    assert found["kb_decision"] == "clarify"
+    assert [c["article_id"] for c in found["kb_choices"]] == [
+        "5b0c6a52-3f7e-4b43-9d0e-1f6f0f6f9a01",
+        "0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11",
+    ]
+    assert [a["score"] for a in found["kb_articles_tried"]] == [0.71, 0.52]
+
+
+def test_picking_a_choice_answers_with_it_without_searching(api: FakeApi) -> None:
+    choices = search_body("clarify")["results"]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text='/ask_question{"article_id": "0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11"}',
+        entities=[{"entity": "article_id", "value": "0d1f29a4-3a38-4c63-8f1c-8a2b6f0c0e11"}],
+        slots={"kb_choices": choices},
+    )
+
+    events = asyncio.run(ActionAnswerQuestion(api.client).run(dispatcher, tracker, {}))
+
+    assert api.requests == []
+    answer, did_it_help = texts(dispatcher)
+    assert answer.startswith("**Wi-Fi requirements**")
+    assert did_it_help == "Did this help?"
+    assert slots(events) == {"kb_choices": None, "kb_decision": "answer"}
+
+
+def test_in_a_form_the_answer_comes_without_did_this_help(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("answer"))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="how do I reset the hub",
+        slots={"requested_slot": "contact_email"},
+        active_loop="fault_form",
+    )
+
+    events = asyncio.run(ActionAnswerInForm(api.client).run(dispatcher, tracker, {}))
+
+    (answer,) = texts(dispatcher)
+    assert answer.startswith("**Connect your Lumora Cam to Wi-Fi**")
+    assert "kb_decision" not in slots(events)
+
+
+def test_in_a_form_waiting_for_a_description_it_stays_silent(api: FakeApi) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="the camera won't connect to wifi since yesterday",
+        slots={"requested_slot": "ticket_description"},
+        active_loop="fault_form",
+    )
+
+    events = asyncio.run(ActionAnswerInForm(api.client).run(dispatcher, tracker, {}))
+
+    assert (events, dispatcher.messages, api.requests) == ([], [], [])
+
+
+def test_not_helpful_offers_a_ticket_or_expert_then_a_person() -> None:
+    first = CollectingDispatcher()
+    events = asyncio.run(
+        ActionAnswerNotHelpful().run(first, make_tracker(text="/deny", intent="deny"), {})
+    )
+    assert [b["payload"] for b in first.messages[0]["buttons"]] == [
+        "/open_ticket",
+        "/find_expert",
+        "/deny",
+    ]
+    assert slots(events) == {"kb_failures": 1, "kb_choices": None}
+
+    second = CollectingDispatcher()
+    tracker = make_tracker(text="no", intent="deny", slots={"kb_failures": 1, "language": "zh"})
+    asyncio.run(ActionAnswerNotHelpful().run(second, tracker, {}))
+    assert texts(second) == ["很抱歉没能解决您的问题。需要我为您创建工单，还是帮您找一位专家？"]
+    assert "/talk_to_human" in [b["payload"] for b in second.messages[0]["buttons"]]
 
 
 def test_no_answer_in_chinese(api: FakeApi) -> None:
@@ -114,7 +233,9 @@ def test_no_answer_in_chinese(api: FakeApi) -> None:
 
     dispatcher, _ = run(api, "你们招聘吗", language="zh")
 
-    assert texts(dispatcher) == ["抱歉，我在帮助中心没有找到相关答案。需要我为您创建一个工单吗？"]
+    assert texts(dispatcher) == [
+        "抱歉，我在帮助中心没有找到相关答案。需要我为您创建工单，还是帮您找一位专家？"
+    ]
 
 
 def test_api_down_apologises_and_offers_a_ticket(api: FakeApi) -> None:
@@ -135,7 +256,9 @@ def test_api_timeout_is_not_retried(api: FakeApi) -> None:
     dispatcher, _ = run(api, "wifi wont connect", language="zh")
 
     assert len(api.requests) == 1
-    assert texts(dispatcher) == ["抱歉，帮助中心暂时无法访问。需要我为您创建一个工单吗？"]
+    assert texts(dispatcher) == [
+        "抱歉，帮助中心暂时无法访问。需要我为您创建工单，或者找一位专家吗？"
+    ]
 
 
 def test_api_error_response(api: FakeApi) -> None:

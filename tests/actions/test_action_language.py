@@ -21,6 +21,7 @@ from tests.actions.action_factories import make_tracker
         # Button payloads, emails and references say nothing about the language.
         ("Lumora Cam", "zh", "zh"),
         ("/affirm", "zh", "zh"),
+        ('/inform{"category": "billing", "product": "Lumora Cloud"}', "zh", "zh"),
         ("li.wei@example.cn", "zh", "zh"),
         ("DM-000123", "zh", "zh"),
         ("", "zh", "zh"),

@@ -5,7 +5,12 @@ import httpx
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tickets import ActionCancelTicket, ActionCreateTicket, ActionTicketStatus
+from actions.tickets import (
+    ActionCancelTicket,
+    ActionCreateTicket,
+    ActionSaveContact,
+    ActionTicketStatus,
+)
 from tests.actions.action_factories import (
     FORM_ACTIVATED_AT,
     SENDER_ID,
@@ -20,7 +25,7 @@ TICKETS = "/api/v1/tickets"
 FILLED_FORM = {
     "ticket_description": "The camera stops recording at night",
     "ticket_product": "Lumora Cam",
-    "ticket_email": "anna@example.com",
+    "contact_email": "anna@example.com",
     "last_question": "camera stops recording at night",
 }
 
@@ -67,7 +72,8 @@ def test_create_ticket_posts_the_form_and_confirms(api: FakeApi) -> None:
         "channel": "web",
         "conversation_id": SENDER_ID,
         "language": "en",
-        "type": "fault",
+        "type": "consultation",  # the ticket follows an unanswered question
+        "category": None,
     }
     request = api.requests[-1]
     assert request.headers["Idempotency-Key"] == f"{SENDER_ID}:{FORM_ACTIVATED_AT}"
@@ -80,7 +86,8 @@ def test_create_ticket_posts_the_form_and_confirms(api: FakeApi) -> None:
         "last_question": None,
         "ticket_description": None,
         "ticket_product": None,
-        "ticket_email": None,
+        "complaint_category": None,
+        "info_reference": None,
     }
 
 
@@ -169,7 +176,8 @@ def test_cancel_forgets_the_form() -> None:
         "last_question": None,
         "ticket_description": None,
         "ticket_product": None,
-        "ticket_email": None,
+        "complaint_category": None,
+        "info_reference": None,
     }
 
 
@@ -280,3 +288,165 @@ def test_status_api_error_is_polite(api: FakeApi) -> None:
     messages = status(api, "status of DM-000123", entities=reference_entity("DM-000123"))
 
     assert messages == ["Sorry, I can't look up tickets right now. Please try again in a moment."]
+
+
+@pytest.mark.parametrize(
+    ("form", "slots", "expected", "confirmation"),
+    [
+        (
+            "fault_form",
+            {"ticket_product": "Lumora Hub"},
+            {"type": "fault", "product": "Lumora Hub", "category": None},
+            "I've logged your fault report as ticket DM-000777. "
+            "We'll email you at kim@example.com.",
+        ),
+        (
+            "complaint_form",
+            {"ticket_product": "no product", "complaint_category": "billing"},
+            {"type": "complaint", "product": None, "category": "billing"},
+            "I'm sorry for the trouble. Your complaint is recorded as ticket DM-000777; "
+            "we'll email you at kim@example.com.",
+        ),
+        (
+            "suggestion_form",
+            {"ticket_product": "Lumora App"},
+            {"type": "suggestion", "product": "Lumora App", "category": "product"},
+            "Thank you for the idea! It's recorded as DM-000777; "
+            "we'll email you at kim@example.com.",
+        ),
+        (
+            "ticket_form",
+            {"ticket_product": "Lumora Cam"},
+            {"type": "request", "product": "Lumora Cam", "category": None},
+            "I've opened ticket DM-000777 for you. We'll email you at kim@example.com.",
+        ),
+    ],
+)
+def test_each_form_opens_a_ticket_of_its_type(
+    api: FakeApi,
+    form: str,
+    slots: dict[str, Any],
+    expected: dict[str, Any],
+    confirmation: str,
+) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000777"))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="kim@example.com",
+        intent="inform",
+        slots={
+            "ticket_description": "The app forgets my login every day",
+            "contact_email": "kim@example.com",
+            **slots,
+        },
+        events_before=[form_activated_event(form=form)],
+    )
+
+    events = asyncio.run(ActionCreateTicket(api.client).run(dispatcher, tracker, {}))
+
+    body = api.last_json()
+    assert {key: body[key] for key in expected} == expected
+    assert api.requests[-1].headers["Idempotency-Key"] == f"{SENDER_ID}:{FORM_ACTIVATED_AT}"
+    assert texts(dispatcher) == [confirmation]
+    assert {e["name"]: e["value"] for e in events}["last_ticket_reference"] == "DM-000777"
+    # The contact details are kept for the next form; the ticket's own slots are not.
+    assert "contact_email" not in {e["name"] for e in events}
+    assert {e["name"]: e["value"] for e in events}["ticket_description"] is None
+
+
+def test_added_information_names_the_original_ticket_and_carries_the_phone(api: FakeApi) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000900"))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="kim@example.com",
+        intent="inform",
+        slots={
+            "language": "zh",
+            "info_reference": "DM-000123",
+            "ticket_description": "晚上九点以后才会断线",
+            "contact_email": "kim@example.com",
+            "contact_phone": "13812345678",
+        },
+        events_before=[form_activated_event(form="add_info_form")],
+    )
+
+    asyncio.run(ActionCreateTicket(api.client).run(dispatcher, tracker, {}))
+
+    body = api.last_json()
+    assert body["type"] == "request"
+    assert body["category"] == "additional_information"
+    assert body["description"] == (
+        "Additional information for DM-000123: 晚上九点以后才会断线\n\nPhone: 13812345678"
+    )
+    assert texts(dispatcher) == [
+        "谢谢，补充信息已作为 DM-000900 转交团队（关联工单 DM-000123）。"
+        "我们会通过 kim@example.com 与您联系。"
+    ]
+
+
+def test_save_contact_confirms_the_details() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="13812345678",
+        intent="inform",
+        slots={"contact_email": "kim@example.com", "contact_phone": "13812345678"},
+    )
+
+    events = asyncio.run(ActionSaveContact().run(dispatcher, tracker, {}))
+
+    assert events == []
+    assert texts(dispatcher) == [
+        "Thanks, I'll use kim@example.com and 13812345678 for anything we open for you."
+    ]
+
+
+def complaint_tracker(description: str) -> Any:
+    return make_tracker(
+        text="kim@example.com",
+        intent="inform",
+        slots={
+            "ticket_description": description,
+            "ticket_product": "Lumora Hub",
+            "complaint_category": "product",
+            "contact_email": "kim@example.com",
+        },
+        events_before=[form_activated_event(form="complaint_form")],
+    )
+
+
+def test_a_serious_complaint_goes_to_a_person_at_once(api: FakeApi) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000555", type="complaint"))
+    api.on(
+        "POST",
+        f"/api/v1/conversations/{SENDER_ID}/handoff",
+        201,
+        {"conversation_id": SENDER_ID, "state": "waiting"},
+    )
+    dispatcher = CollectingDispatcher()
+
+    asyncio.run(
+        ActionCreateTicket(api.client).run(
+            dispatcher, complaint_tracker("The hub started to smoke and burnt my shelf"), {}
+        )
+    )
+
+    handoff = api.last_json()
+    assert (handoff["reason"], handoff["ticket_reference"]) == ("complaint", "DM-000555")
+    assert texts(dispatcher)[-1] == (
+        "I'm handing you over to a colleague (ticket DM-000555). "
+        "They'll see our conversation; please stay here."
+    )
+
+
+def test_an_ordinary_complaint_stays_with_the_assistant(api: FakeApi) -> None:
+    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000556", type="complaint"))
+    dispatcher = CollectingDispatcher()
+
+    asyncio.run(
+        ActionCreateTicket(api.client).run(
+            dispatcher, complaint_tracker("The hub was delivered two days late"), {}
+        )
+    )
+
+    assert [r.url.path for r in api.requests] == [TICKETS]
+    assert len(texts(dispatcher)) == 1

@@ -3,56 +3,14 @@
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Any
 
 import httpx
 import pytest
 
-from deskmate.auth.models import Role
-from deskmate.auth.service import create_token
-from deskmate.db import get_engine, make_session_factory, session_scope
+from tests.e2e.helpers import REFERENCE, Chat, buttons, texts
 from tests.stack import LiveStack
 
 pytestmark = pytest.mark.e2e
-REFERENCE = re.compile(r"DM-\d{6}")
-
-
-class Chat:
-    def __init__(self, stack: LiveStack) -> None:
-        self.client = httpx.Client(base_url=stack.app_url, timeout=60.0)
-        self.conversation_id = f"e2e-{uuid.uuid4()}"
-
-    def say(self, text: str) -> list[dict[str, Any]]:
-        response = self.client.post(
-            "/api/v1/chat/messages", json={"conversation_id": self.conversation_id, "text": text}
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["conversation_id"] == self.conversation_id
-        messages: list[dict[str, Any]] = body["messages"]
-        assert messages, f"no reply to {text!r}"
-        return messages
-
-
-def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(m["text"] for m in messages)
-
-
-def buttons(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(b["title"], b["payload"]) for m in messages for b in m.get("buttons", [])]
-
-
-@pytest.fixture
-def chat(live_stack: LiveStack) -> Chat:
-    return Chat(live_stack)
-
-
-@pytest.fixture(scope="module")
-def api_token(live_stack: LiveStack) -> str:
-    factory = make_session_factory(get_engine(live_stack.settings.resolved_database_url))
-    with session_scope(factory) as session:
-        return create_token(session, role=Role.AGENT, name="e2e")
 
 
 def test_the_stack_is_ready(live_stack: LiveStack) -> None:
@@ -92,9 +50,12 @@ def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
 def test_no_answer_offers_a_ticket_the_form_validates_and_status_works(
     chat: Chat, live_stack: LiveStack, api_token: str
 ) -> None:
-    offer = chat.say("can I get a job at lumora")
+    # (An unanswerable how-to question: "can I get a job at lumora" is now taken as `inform`
+    # by the model, a known NLU weakness; see deskmate bench nlu.)
+    offer = chat.say("how do I pair the hub with my lawnmower")
     assert "couldn't find an answer" in texts(offer)
-    assert ("Yes", "/open_ticket") in buttons(offer)
+    assert ("Open a ticket", "/open_ticket") in buttons(offer)
+    assert ("Find an expert", "/find_expert") in buttons(offer)
 
     chat.say("/open_ticket")
     # The question that failed is the description; the form goes on with the product.
@@ -116,7 +77,7 @@ def test_no_answer_offers_a_ticket_the_form_validates_and_status_works(
     assert ticket["email"] == "kim@example.com"
     assert ticket["conversation_id"] == chat.conversation_id
     assert ticket["channel"] == "web"
-    assert "job" in ticket["description"]
+    assert "lawnmower" in ticket["description"]
 
     status = texts(chat.say(f"what is the status of {reference}"))
     assert reference in status and "new" in status

@@ -13,6 +13,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, expect, sync_playwright
@@ -246,5 +247,95 @@ def test_bot_text_is_rendered_safely(chromium_browser: Browser) -> None:
         conversation_id = page.evaluate("localStorage.getItem('deskmate.conversationId')")
         assert len(conversation_id) == 36
         assert page_errors == []
+    finally:
+        context.close()
+
+
+# ---- Browser-only: a person's replies and the assistant's return arrive without a reload ----
+
+
+class _FakeHandoffServer:
+    """The chat API of a conversation that a person takes over, stored as the app stores it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, object]] = []
+        self.clock = 0
+        self.polls_with_cursor: list[str] = []
+
+    def add(self, sender: str, text: str) -> None:
+        self.clock += 1
+        stamp = f"2026-11-23T10:00:{self.clock:02d}+00:00"
+        self.messages.append(
+            {
+                "sender": sender,
+                "text": text,
+                "buttons": [],
+                "delivery": "delivered",
+                "created_at": stamp,
+            }
+        )
+
+    def handle(self, route: Route) -> None:
+        url = route.request.url.removeprefix(FAKE_ORIGIN)
+        path, _, query = url.partition("?")
+        if path == "/":
+            route.fulfill(path=str(STATIC_DIR / "index.html"), content_type="text/html")
+        elif path.startswith("/static/"):
+            route.fulfill(path=str(STATIC_DIR / path.removeprefix("/static/")))
+        elif path == "/api/v1/chat/messages":
+            body = route.request.post_data_json or {}
+            self.add("customer", body["text"])
+            self.add("bot", "I'm handing you over to a colleague.")
+            route.fulfill(
+                json={
+                    "conversation_id": body["conversation_id"],
+                    "messages": [{"text": "I'm handing you over to a colleague.", "buttons": []}],
+                }
+            )
+        elif path.startswith("/api/v1/chat/conversations/"):
+            if not self.messages:
+                route.fulfill(status=404, json={"error": "not_found", "detail": "No conversation."})
+                return
+            after = None
+            if query.startswith("after="):
+                after = unquote(query.removeprefix("after="))
+                self.polls_with_cursor.append(after)
+            rows = [m for m in self.messages if after is None or str(m["created_at"]) > after]
+            route.fulfill(json={"conversation_id": "c", "messages": rows})
+        else:
+            route.fulfill(status=404, body="")
+
+
+@pytest.mark.browser
+def test_agent_replies_and_the_handback_appear_without_a_reload(
+    chromium_browser: Browser,
+) -> None:
+    server = _FakeHandoffServer()
+    context = chromium_browser.new_context(viewport=DESKTOP)
+    context.route(f"{FAKE_ORIGIN}/**", server.handle)
+    page = context.new_page()
+    try:
+        page.goto(f"{FAKE_ORIGIN}/")
+        _send(page, "I want to talk to a human")
+        expect(page.locator("#messages .message-bot")).to_have_count(1)
+
+        server.add("agent", "Hi, I'm Sam from support. How can I help?")
+        agent = page.locator("#messages .message-agent .bubble")
+        expect(agent).to_have_text(
+            "Support agent: Hi, I'm Sam from support. How can I help?", timeout=10_000
+        )
+
+        server.add("bot", "The assistant is back. Is there anything else I can help you with?")
+        expect(page.locator("#messages .message-bot")).to_have_count(2, timeout=10_000)
+        expect(page.locator("#messages .message-bot .bubble").last).to_contain_text(
+            "The assistant is back."
+        )
+        # The reply to the customer's own message was not shown twice, and polls ask only for
+        # what is newer than what the page has.
+        expect(page.locator("#messages .message-bot .bubble").first).to_contain_text(
+            "handing you over"
+        )
+        assert server.polls_with_cursor
+        assert page.locator("#messages .message-agent").count() == 1
     finally:
         context.close()

@@ -11,7 +11,9 @@
   const MAX_LENGTH = 4000;
   const COUNTER_FROM = 3500; // show the character counter once the text gets this long
   const REQUEST_TIMEOUT_MS = 30000;
-  const AGENT_POLL_MS = 15000; // agents answer out of band; pick their replies up while open
+  // A person who has taken the conversation answers out of band, and the assistant greets the
+  // customer when the person hands back: pick those messages up every few seconds.
+  const AGENT_POLL_MS = 3000;
   const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,100}$/; // what the API accepts
 
   const els = {
@@ -34,6 +36,10 @@
   let hasMessages = false;
   let historyToken = 0; // ignores history responses that belong to a conversation we left
   const seenAgentMessages = new Set();
+  let pollCursor = null; // created_at of the newest message the page has seen from the server
+  // Assistant replies shown from POST responses that a poll may return again (they carry no
+  // timestamp in the response): each is skipped once when a poll brings it.
+  let shownBotTexts = [];
 
   // ---- Conversation id ----------------------------------------------------------------------
 
@@ -171,6 +177,8 @@
     els.list.replaceChildren();
     hasMessages = false;
     seenAgentMessages.clear();
+    pollCursor = null;
+    shownBotTexts = [];
     updateWelcome();
   }
 
@@ -366,6 +374,7 @@
         }
         for (const message of onlyObjects(body.messages)) {
           addMessage({ sender: "bot", text: message.text, buttons: message.buttons });
+          shownBotTexts.push(String(message.text || ""));
         }
       }
     } catch (error) {
@@ -420,6 +429,7 @@
         offered = new Map([...offered, ...payloadTitles(message.buttons)]);
       }
       if (message.sender === "agent") seenAgentMessages.add(agentKey(message));
+      if (message.created_at) pollCursor = message.created_at;
       const item = addMessage({
         sender: message.sender,
         text,
@@ -477,12 +487,30 @@
   async function pollForAgentReplies() {
     if (busy || !hasMessages || document.visibilityState !== "visible") return;
     const token = historyToken;
+    const query = pollCursor ? `?after=${encodeURIComponent(pollCursor)}` : "";
     try {
       const { ok, body } = await fetchJson(
-        `${API}/conversations/${encodeURIComponent(conversationId)}/messages`,
+        `${API}/conversations/${encodeURIComponent(conversationId)}/messages${query}`,
       );
       if (!ok || token !== historyToken || busy || !body || !Array.isArray(body.messages)) return;
       for (const message of onlyObjects(body.messages)) {
+        if (message.created_at) pollCursor = message.created_at;
+        if (message.sender === "bot") {
+          // Replies to the customer's own messages are on screen already; anything else (the
+          // assistant taking over again after a person) is new.
+          const shown = shownBotTexts.indexOf(String(message.text || ""));
+          if (shown >= 0) {
+            shownBotTexts.splice(shown, 1);
+          } else {
+            addMessage({
+              sender: "bot",
+              text: message.text,
+              buttons: message.buttons,
+              createdAt: message.created_at,
+            });
+          }
+          continue;
+        }
         if (message.sender !== "agent") continue;
         const key = agentKey(message);
         if (seenAgentMessages.has(key)) continue;

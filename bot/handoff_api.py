@@ -21,16 +21,14 @@ from bot.schemas import (
     HandoffRead,
     HistoryMessage,
 )
-from deskmate.auth.models import ApiToken, Role
-from deskmate.deps import SessionDep, require_roles
+from deskmate.auth.principal import Principal
+from deskmate.deps import SessionDep, require_permission
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["handoff"])
 
 # The action server hands over with its integration token; people use staff tokens.
-CanHandOver = Annotated[
-    ApiToken, Depends(require_roles(Role.INTEGRATION, Role.AGENT, Role.SUPERVISOR, Role.ADMIN))
-]
-Staff = Annotated[ApiToken, Depends(require_roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))]
+CanHandOver = Annotated[Principal, Depends(require_permission("conversations.handoff"))]
+Staff = Annotated[Principal, Depends(require_permission("conversations.handle"))]
 ConversationId = Annotated[str, Path(min_length=1, max_length=120)]
 
 

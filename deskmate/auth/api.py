@@ -97,9 +97,15 @@ def login(
 
 
 @router.post("/api/v1/auth/logout", status_code=204)
-def logout(request: Request, response: Response, session: SessionDep) -> Response:
-    """End every session of the user (the cookie is signed, so the server-side epoch moves on)."""
-    principal = current_principal(request, session)
+def logout(
+    principal: Annotated[Principal, Depends(require_permission("auth.logout"))],
+    response: Response,
+    session: SessionDep,
+) -> Response:
+    """End every session of the user (the cookie is signed, so the server-side epoch moves on).
+
+    Signed-in users only, with the CSRF header, so no other site can sign someone out.
+    """
     if principal.user_id is not None:
         users.end_sessions(session, user_id=principal.user_id)
         session.commit()

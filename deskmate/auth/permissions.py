@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kb.articles.publish": frozenset({K, D}),
     # signed-in users
     "auth.me": frozenset({A, E, K, S, D, I}),
+    "auth.logout": frozenset({A, E, K, S, D, I}),
     # knowledge: answer policy, follow-ups, value, gaps (knowledge.insight_api)
     "kb.thresholds.read": frozenset({K, S, D}),
     "kb.thresholds.write": frozenset({K, D}),
@@ -53,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tickets.agents.availability": frozenset({A, S, D}),
     "tickets.config.read": frozenset({A, S, D}),
     "tickets.config.admin": frozenset({D}),
+    # live handoff: the assistant (integration) hands a conversation over; staff take it
+    "conversations.handoff": frozenset({A, S, D, I}),
+    "conversations.handle": frozenset({A, S, D}),
     # governance: the audit log, privacy export and erasure
     "audit.read": frozenset({D}),
     "customers.export": frozenset({S, D}),
@@ -75,6 +79,12 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # self-service knowledge
         ("GET", "/api/v1/kb/search"),
         ("GET", "/kb/articles/{article_id}"),
+        # "did this help?" on an answer, from the chat (like the search it follows)
+        ("POST", "/api/v1/kb/searches/{search_id}/feedback"),
+        # signing in to the web consoles
+        ("POST", "/api/v1/auth/login"),
+        ("GET", "/login"),
+        ("GET", "/console"),
     }
 )
 PUBLIC_MOUNTS: frozenset[str] = frozenset({"/static"})

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from deskmate.auth.models import ApiToken
+from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.privacy import service
 from deskmate.privacy.registry import sources_for
@@ -16,8 +16,8 @@ from deskmate.privacy.sources import PersonalDataSource
 
 router = APIRouter(prefix="/api/v1/customers", tags=["privacy"])
 
-CanExport = Annotated[ApiToken, Depends(require_permission("customers.export"))]
-CanErase = Annotated[ApiToken, Depends(require_permission("customers.erase"))]
+CanExport = Annotated[Principal, Depends(require_permission("customers.export"))]
+CanErase = Annotated[Principal, Depends(require_permission("customers.erase"))]
 
 
 class ErasureRead(BaseModel):

@@ -3,6 +3,7 @@ neither for the roles it lets in. One app and one database for the whole module,
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +67,8 @@ def _url(access: RouteAccess) -> str:
     if not isinstance(access.route.original_route, APIRoute):
         return access.path
     params = {p.name: _sample(p.field_info.annotation) for p in access.route.dependant.path_params}
-    return access.path.format(**params)
+    # Starlette path converters ({id:uuid}) are not format specs: drop them before filling in.
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", access.path).format(**params)
 
 
 def _protected(app: FastAPI) -> list[RouteAccess]:

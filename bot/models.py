@@ -87,9 +87,9 @@ class Handoff(TimestampedBase):
         String(20), default=HandoffState.WAITING, index=True
     )
     agent: Mapped[str | None] = mapped_column(String(100), default=None)
-    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    articles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    intents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, info=PERSONAL)
+    articles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, info=PERSONAL)
+    intents: Mapped[list[str]] = mapped_column(JSON, default=list, info=PERSONAL)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     conversation: Mapped[Conversation] = relationship()

@@ -136,7 +136,7 @@ class Ticket(TimestampedBase):
     )
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
     resolution_outcome: Mapped[str | None] = mapped_column(String(100), default=None)
-    resolution_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    resolution_reason: Mapped[str | None] = mapped_column(Text, default=None, info=PERSONAL)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("customers.id"), default=None, index=True
     )
@@ -200,8 +200,8 @@ class TicketMessage(TimestampedBase):
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
     author_kind: Mapped[MessageAuthor] = mapped_column(String(20))
-    author: Mapped[str | None] = mapped_column(String(200), default=None)
-    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200), default=None, info=PERSONAL)
+    body: Mapped[str] = mapped_column(Text, info=PERSONAL)
     channel: Mapped[str | None] = mapped_column(String(20), default=None)
     channel_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
 
@@ -213,7 +213,7 @@ class CsatRating(TimestampedBase):
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), unique=True)
     rating: Mapped[int] = mapped_column(SmallInteger)
-    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None, info=PERSONAL)
 
 
 class DuplicateLink(TimestampedBase):

@@ -10,30 +10,42 @@ from sqlalchemy import MetaData
 
 from deskmate.privacy.rasa import RasaTrackerDatabase, RasaTrackerEvents, tracker_database
 from deskmate.privacy.sources import (
+    ChannelIdentities,
     ChatConversations,
+    CsatRatings,
     CustomerProfile,
+    Handoffs,
     IdempotencyKeys,
     KnowledgeSearchLog,
     PersonalDataSource,
     TicketEvents,
+    TicketMessages,
     Tickets,
+    WebhookDeliveries,
 )
 from deskmate.settings import Settings
 
 # Tables linked to a customer (by a foreign key to customers, or to a table linked to one) that
 # hold no personal data, with why. tests/privacy/test_registry.py requires every linked table to
 # be covered by a source or listed here.
-NOT_PERSONAL: dict[str, str] = {}
+NOT_PERSONAL: dict[str, str] = {
+    "ticket_duplicate_links": "which ticket duplicates which, linked by staff with their reason",
+}
 
 
 def personal_data_sources(*, tracker: RasaTrackerDatabase) -> list[PersonalDataSource]:
     return [
         RasaTrackerEvents(tracker),
         KnowledgeSearchLog(),
+        Handoffs(),  # before the conversations they belong to
         ChatConversations(),
         IdempotencyKeys(),
+        TicketMessages(),
+        CsatRatings(),
+        WebhookDeliveries(),  # before the ticket events they copy
         TicketEvents(),
         Tickets(),
+        ChannelIdentities(),
         CustomerProfile(),
     ]
 

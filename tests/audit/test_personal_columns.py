@@ -12,12 +12,29 @@ from deskmate.privacy.registry import linked_to_customers
 
 # Reviewed: these hold codes, states and staff names, not the customer's data.
 NOT_PERSONAL: dict[str, set[str]] = {
-    "customers": {"language", "tier"},
-    "tickets": {"type", "status", "priority", "product", "category", "channel", "language"},
+    "customers": {"language", "tier", "consent"},  # consent: flags the customer chose, no text
+    "tickets": {
+        "type",
+        "status",
+        "status_category",
+        "priority",
+        "product",
+        "category",
+        "channel",
+        "language",
+        "resolution_outcome",  # a code from the resolution list
+    },
     "ticket_events": {"kind", "actor"},
     "idempotency_keys": {"scope", "request_hash"},
     "conversations": {"channel", "language"},
     "chat_messages": {"sender", "buttons", "delivery", "channel_message_id"},
+    "channel_identities": {"channel"},
+    "ticket_messages": {"author_kind", "channel", "channel_message_id"},
+    # Staff who linked the duplicate, and their reason (which tickets are the same, not who).
+    "ticket_duplicate_links": {"actor", "reason"},
+    # last_error: the receiver's HTTP status or connection error, never the payload.
+    "webhook_deliveries": {"kind", "status", "last_error"},
+    "handoffs": {"ticket_reference", "reason", "state", "agent"},  # agent: a staff name
 }
 
 
@@ -46,5 +63,12 @@ def test_the_known_personal_columns_are_marked() -> None:
         ("conversations", "external_id"),
         ("kb_search_log", "query"),
         ("kb_search_log", "conversation_id"),
+        ("tickets", "context"),
+        ("channel_identities", "external_id"),
+        ("channel_identities", "name"),
+        ("ticket_messages", "body"),
+        ("csat_ratings", "comment"),
+        ("webhook_deliveries", "payload"),
+        ("handoffs", "transcript"),
     ]:
         assert tables[table].columns[column].info.get("personal"), f"{table}.{column}"

@@ -77,10 +77,16 @@ def test_nothing_of_an_erased_customer_remains_anywhere(
     assert erased == {
         "rasa_events": 3,
         "kb_search_log": 2,
+        "handoffs": 1,
         "chat": 3,  # two messages and the conversation
         "idempotency_keys": 1,
-        "ticket_events": 5,  # created + routed for each ticket, and the note
+        "ticket_messages": 4,  # customer's and bot's deleted, agent's and note anonymised
+        "csat_ratings": 1,
+        "webhook_deliveries": 11,  # one per event but the note (added without the service)
+        # created + routed for each ticket, the note, 4 messages, the rating, the merge (2)
+        "ticket_events": 12,
         "tickets": 2,
+        "channel_identities": 1,
         "customer": 1,
     }
     # Tickets stay for statistics; the bystander keeps everything.
@@ -94,6 +100,12 @@ def test_nothing_of_an_erased_customer_remains_anywhere(
         "conversations.external_id",
         "kb_search_log.query",
         "ticket_events.data",
+        "tickets.context",
+        "channel_identities.external_id",
+        "ticket_messages.body",
+        "csat_ratings.comment",
+        "webhook_deliveries.payload",
+        "handoffs.transcript",
     }
     with sqlite3.connect(tracker_path) as db:
         left = db.execute("SELECT DISTINCT sender_id, count(*) FROM events").fetchall()

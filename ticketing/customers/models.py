@@ -47,8 +47,8 @@ class ChannelIdentity(TimestampedBase):
 
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    external_id: Mapped[str] = mapped_column(String(200), info=PERSONAL)
+    name: Mapped[str | None] = mapped_column(String(200), default=None, info=PERSONAL)
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskmate.db import TimestampedBase, UtcDateTime, utcnow
+from deskmate.db import PERSONAL, TimestampedBase, UtcDateTime, utcnow
 from ticketing.models import TicketEvent
 
 
@@ -44,7 +44,7 @@ class WebhookDelivery(TimestampedBase):
     )
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("ticket_events.id"), index=True)
     kind: Mapped[str] = mapped_column(String(50))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, info=PERSONAL)
     status: Mapped[DeliveryStatus] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

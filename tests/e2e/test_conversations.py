@@ -42,7 +42,7 @@ def test_how_to_question_gets_an_article_then_did_this_help(chat: Chat) -> None:
 
 
 def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
-    reply = texts(chat.say("摄像头连不上网怎么办"))
+    reply = texts(chat.say("摄像头连不上Wi-Fi，是不是因为路由器是5GHz"))
     assert "[阅读全文](http" in reply
     assert "这解决您的问题了吗" in reply
 

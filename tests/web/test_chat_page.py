@@ -8,51 +8,21 @@ exactly the hostile things a real assistant might echo back.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = REPO_ROOT / "deskmate" / "web" / "static"
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 DESKTOP = ViewportSize(width=1280, height=800)
 MOBILE = ViewportSize(width=390, height=844)
 # The first answer from a cold Rasa server can take a while.
 REPLY_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; CI must run the browser tests")
-        pytest.skip("chromium is not installed (apt-get install chromium) — browser test skipped")
-    return path
-
-
-@pytest.fixture(scope="session")
-def chromium_browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _screenshot(page: Page, name: str) -> None:

@@ -28,12 +28,7 @@ from knowledge.embedding import Embedder
 from knowledge.retrieval import LanguageRouter, Retriever
 from tests.knowledge.factories import add_article
 from tests.stack import free_port
-from tests.web.test_chat_page import (  # noqa: F401 - pytest fixtures
-    DESKTOP,
-    SCREENSHOTS,
-    chromium_browser,
-    chromium_path,
-)
+from tests.web.test_chat_page import DESKTOP, SCREENSHOTS
 
 PASSWORD = "console-test-password"
 TITLE = "Pair the Lumora doorbell with the chime"
@@ -132,7 +127,7 @@ def _sign_out(page: Page) -> None:
 
 @pytest.mark.browser
 def test_author_writes_reviewer_approves_manager_publishes(
-    chromium_browser: Browser,  # noqa: F811
+    chromium_browser: Browser,
     console_server: ConsoleServer,
 ) -> None:
     url = console_server.url
@@ -280,7 +275,7 @@ def _approve_and_publish(page: Page, title: str) -> None:
 @pytest.mark.browser
 @pytest.mark.e2e
 def test_a_published_article_answers_in_the_web_chat(
-    chromium_browser: Browser,  # noqa: F811
+    chromium_browser: Browser,
     live_stack,
 ) -> None:
     url = live_stack.app_url

@@ -14,14 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.web.test_chat_page import (
-    DESKTOP,
-    SCREENSHOTS,
-    chromium_browser,
-    chromium_path,
-)
-
-__all__ = ["chromium_browser", "chromium_path"]
+from tests.web.test_chat_page import DESKTOP, SCREENSHOTS
 
 TABS = Path(__file__).resolve().parents[2] / "deskmate" / "web" / "static" / "console" / "tabs"
 ORIGIN = "http://console.test"

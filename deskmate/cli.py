@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import TaskID
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
+from deskmate.cli_bench import bench_app
+from deskmate.cli_kit import console, err, fail, session_factory
 from deskmate.settings import get_settings
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ app = typer.Typer(help="Deskmate: a conversational service desk.", no_args_is_he
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 user_app = typer.Typer(help="Console users (password sign-in).", no_args_is_help=True)
 customer_app = typer.Typer(help="A customer's personal data: export, erase.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -32,24 +31,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 app.add_typer(user_app, name="user")
 app.add_typer(customer_app, name="customer")
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _session_factory() -> sessionmaker[Session]:
-    from deskmate import models  # noqa: F401  # every table, and the audit recorder
-    from deskmate.audit.context import Actor, current_actor
-    from deskmate.db import get_engine, make_session_factory
-
-    current_actor.set(Actor(name="system:cli", role="system"))  # who the audit log names
-
-    return make_session_factory(get_engine(get_settings().resolved_database_url))
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
 
 
 @app.command()
@@ -77,7 +58,7 @@ def train(
     try:
         model, trained = train_if_needed(log_file=log)
     except RuntimeError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if print_path:
         typer.echo(str(model))
     else:
@@ -95,7 +76,7 @@ def worker(
     from deskmate import worker as worker_module
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    factory = _session_factory()
+    factory = session_factory()
     if once:
         done = worker_module.run_once(factory)
         console.print(
@@ -142,7 +123,7 @@ def seed(
     from deskmate import seed as demo
     from deskmate.db import session_scope
 
-    with session_scope(_session_factory()) as session:
+    with session_scope(session_factory()) as session:
         if not force and not demo.is_new(session):
             console.print("the database already has data; nothing loaded (use --force to add)")
             return
@@ -163,7 +144,7 @@ def _reindex() -> int:
     router = LanguageRouter.from_settings(get_settings())
     counts: list[int] = []
     with (
-        session_scope(_session_factory()) as session,
+        session_scope(session_factory()) as session,
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -211,12 +192,12 @@ def kb_import(
     from knowledge import importing
 
     if fmt is not None and fmt not in importing.PARSERS:
-        raise _fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
+        raise fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
     try:
         items = importing.parse_path(path, fmt=fmt)
         with (
             Progress(console=console, transient=True) as progress,
-            session_scope(_session_factory()) as session,
+            session_scope(session_factory()) as session,
         ):
             task = progress.add_task(f"importing {path.name}", total=len(items))
             report = importing.write_articles(
@@ -229,9 +210,9 @@ def kb_import(
     except importing.ImportErrors as exc:
         for problem in exc.problems:
             err.print(f"[red]error:[/red] {problem}", highlight=False)
-        raise _fail(f"{len(exc.problems)} problem(s) found; nothing was imported") from exc
+        raise fail(f"{len(exc.problems)} problem(s) found; nothing was imported") from exc
     except DeskmateError as exc:
-        raise _fail(f"{exc.detail}; nothing was imported") from exc
+        raise fail(f"{exc.detail}; nothing was imported") from exc
     console.print(f"imported {path}: {report.model_dump()}")
     if publish or report.updated:  # an update of a published article changes what is served
         _reindex()
@@ -253,11 +234,11 @@ def kb_export(
     from knowledge import exporting
 
     if fmt not in ("jsonl", "csv", "md"):
-        raise _fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
+        raise fail(f"unknown format {fmt!r}; choose jsonl, csv or md")
     try:
         with (
             Progress(console=console, transient=True) as progress,
-            session_scope(_session_factory()) as session,
+            session_scope(session_factory()) as session,
         ):
             task = progress.add_task(f"exporting to {path.name}", total=None)
             count = exporting.export_articles(
@@ -268,7 +249,7 @@ def kb_export(
                 progress=lambda n: progress.advance(task, n),
             )
     except DeskmateError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
     console.print(f"exported {count} articles to {path}")
 
 
@@ -293,9 +274,9 @@ def kb_search(
     settings = get_settings()
     router = LanguageRouter.from_settings(settings)
     if not router.ready:
-        raise _fail("no knowledge index yet: run `deskmate kb reindex` (or `deskmate up`)")
+        raise fail("no knowledge index yet: run `deskmate kb reindex` (or `deskmate up`)")
     try:
-        with session_scope(_session_factory()) as session:
+        with session_scope(session_factory()) as session:
             result = service.search(
                 session,
                 router=router,
@@ -307,7 +288,7 @@ def kb_search(
                 stale_days=settings.kb_stale_days,
             )
     except DeskmateError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -325,7 +306,7 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError as exc:
-        raise _fail(
+        raise fail(
             f"unknown role {value!r}; choose one of {', '.join(r.value for r in Role)}"
         ) from exc
 
@@ -338,7 +319,7 @@ def kb_settle() -> None:
     from knowledge import feedback
 
     settings = get_settings()
-    with session_scope(_session_factory()) as session:
+    with session_scope(session_factory()) as session:
         report = feedback.settle(
             session, window_minutes=settings.kb_followup_minutes, stale_days=settings.kb_stale_days
         )
@@ -360,7 +341,7 @@ def kb_gaps(
     from knowledge.retrieval import LanguageRouter
 
     router = LanguageRouter.from_settings(get_settings())
-    with session_scope(_session_factory()) as session:
+    with session_scope(session_factory()) as session:
         report = gaps.refresh_gaps(session, embedder=gaps.gap_embedder(router))
         rows, total = gaps.list_gaps(session, status=GapStatus.OPEN, offset=0, limit=limit)
         table = Table(title=f"{total} open gaps ({report.queries} new queries grouped)")
@@ -383,7 +364,7 @@ def token_create(
     from deskmate.db import session_scope
 
     chosen = _role(role)
-    with session_scope(_session_factory()) as session:
+    with session_scope(session_factory()) as session:
         token = create_token(session, role=chosen, name=name)
     typer.echo(token)
 
@@ -408,261 +389,11 @@ def user_create(
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
-        with session_scope(_session_factory()) as session:
+        with session_scope(session_factory()) as session:
             user = create_user(session, email=email, name=name, role=chosen, password=password)
     except DeskmateError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
     console.print(f"user {user.email} ({user.role}) created")
-
-
-@bench_app.command("chat")
-def bench_chat(
-    url: Annotated[str | None, typer.Option(help="App URL (default: the configured one).")] = None,
-    turns: Annotated[int, typer.Option(min=5, max=10_000)] = 50,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """p50/p95 latency of knowledge-answer and ticket-status turns through the chat gateway."""
-    from deskmate.bench import run_chat_bench
-
-    target = (url or get_settings().resolved_public_url).rstrip("/")
-    try:
-        rows = run_chat_bench(target, turns=turns)
-    except RuntimeError as exc:
-        raise _fail(str(exc)) from exc
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    table = Table(title=f"chat turns through {target}/api/v1/chat/messages")
-    for column in ("turn", "n", "p50 ms", "p95 ms", "mean ms", "max ms"):
-        table.add_column(column, justify="right")
-    for row in rows:
-        table.add_row(
-            str(row["turn"]),
-            str(row["n"]),
-            f"{row['p50_ms']:.1f}",
-            f"{row['p95_ms']:.1f}",
-            f"{row['mean_ms']:.1f}",
-            f"{row['max_ms']:.1f}",
-        )
-    console.print(table)
-
-
-@bench_app.command("api")
-def bench_api(
-    database: Annotated[
-        list[str] | None, typer.Option(help="sqlite and/or postgresql (default: both).")
-    ] = None,
-    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients.")] = 8,
-    seconds: Annotated[float, typer.Option(min=1, help="Seconds per operation.")] = 10.0,
-    sizes: Annotated[str, typer.Option(help="Ticket counts for the list figures.")] = (
-        "10000,100000,1000000"
-    ),
-    sqlite_max_rows: Annotated[int, typer.Option(help="Skip larger SQLite sizes.")] = 100_000,
-    samples: Annotated[int, typer.Option(min=5, help="Requests per list figure.")] = 100,
-    workers: Annotated[int, typer.Option(min=1, max=16, help="uvicorn worker processes.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Ticket creates/reads per second and list p95 at 10k/100k/1M tickets, on throwaway DBs."""
-    from deskmate import bench_api as bench
-
-    kinds = database or ["sqlite", "postgresql"]
-    if set(kinds) - {"sqlite", "postgresql"}:
-        raise _fail("--database is sqlite or postgresql")
-    try:
-        counts = [int(x) for x in sizes.split(",") if x.strip()]
-    except ValueError as exc:
-        raise _fail("--sizes is a comma-separated list of numbers") from exc
-    report = bench.run(
-        databases=kinds,
-        clients=clients,
-        seconds=seconds,
-        sizes=counts,
-        sqlite_max_rows=sqlite_max_rows,
-        samples=samples,
-        workers=workers,
-        progress=lambda message: err.print(f"[dim]{message}[/dim]"),
-    )
-    if as_json:
-        typer.echo(bench.dumps(report))
-        return
-    table = Table(title=f"ticket API throughput (uvicorn on loopback, {workers} worker(s))")
-    for column in ("database", "operation", "clients", "ok", "errors", "per s", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="right")
-    for row in report["throughput"]:
-        table.add_row(
-            *(
-                str(row[k])
-                for k in (
-                    "database",
-                    "operation",
-                    "clients",
-                    "ok",
-                    "errors",
-                    "per_second",
-                    "p50_ms",
-                    "p95_ms",
-                )
-            )
-        )
-    console.print(table)
-    for row in report["throughput"]:
-        for sample in row["error_samples"]:  # type: ignore[attr-defined]
-            console.print(f"  [red]{row['database']} {row['operation']}[/red] {sample}")
-    lists = Table(title="list queries (20 per page, newest first)")
-    for column in (
-        "database",
-        "tickets",
-        "load s",
-        "by status p50/p95 ms",
-        "by assignee p50/p95 ms",
-    ):
-        lists.add_column(column, justify="right")
-    for row in report["lists"]:
-        if row.get("skipped"):
-            lists.add_row(str(row["database"]), f"{row['tickets']:,}", "skipped", "-", "-")
-            continue
-        lists.add_row(
-            str(row["database"]),
-            f"{row['tickets']:,}",
-            str(row["load_s"]),
-            f"{row['by_status_p50_ms']} / {row['by_status_p95_ms']}",
-            f"{row['by_assignee_p50_ms']} / {row['by_assignee_p95_ms']}",
-        )
-    console.print(lists)
-
-
-@bench_app.command("nlu")
-def bench_nlu(
-    model: Annotated[
-        Path | None, typer.Option(help="Rasa model (default: the one matching the inputs).")
-    ] = None,
-    url: Annotated[
-        str | None, typer.Option(help="Also time chat turns through the app at this URL.")
-    ] = None,
-    turns: Annotated[int, typer.Option(min=5, max=10_000)] = 50,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Intent accuracy and macro-F1 per language on the held-out split, out-of-scope recall,
-    and (with --url) chat-turn latency through the gateway."""
-    from deskmate.bench import run_chat_bench
-    from deskmate.bench_nlu import run_nlu_bench
-    from deskmate.rasa_model import train_if_needed
-
-    try:
-        if model is None:
-            model, _ = train_if_needed(log_file=get_settings().log_dir / "rasa-train.log")
-        with console.status(f"parsing the held-out examples with {model.name}"):
-            figures = run_nlu_bench(model)
-        if url:
-            figures["latency"] = run_chat_bench(url.rstrip("/"), turns=turns)
-    except RuntimeError as exc:
-        raise _fail(str(exc)) from exc
-    if as_json:
-        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
-        return
-    table = Table(title=f"intents on the held-out split ({model.name})")
-    for column in ("lang", "n", "accuracy", "macro-F1"):
-        table.add_column(column, justify="right")
-    for row in figures["languages"]:  # type: ignore[attr-defined]
-        table.add_row(
-            row["language"], str(row["n"]), f"{row['accuracy']:.1%}", f"{row['macro_f1']:.3f}"
-        )
-    console.print(table)
-    console.print(
-        f"out-of-scope recall: {figures['out_of_scope_recall']:.1%} (n={figures['out_of_scope_n']})"
-    )
-    for confusion, count in figures["confusions"]:  # type: ignore[attr-defined]
-        console.print(f"  {count} × {confusion}")
-    for row in figures.get("latency", []):  # type: ignore[attr-defined]
-        console.print(
-            f"chat turn '{row['turn']}': p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms "
-            f"(n={row['n']})"
-        )
-
-
-@bench_app.command("answers")
-def bench_answers(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Answer thresholds against the labelled questions: right, wrong and off-topic answers."""
-    from deskmate.bench_answers import evaluate, threshold_table
-
-    settings = get_settings()
-    with console.status("indexing the demo articles and asking the labelled questions"):
-        rows = threshold_table(evaluate(settings))
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    current = {"en": settings.answer_threshold_en, "zh": settings.answer_threshold_zh}
-    table = Table(title="answer thresholds (current ones marked *)")
-    for column in (
-        "lang",
-        "threshold",
-        "answered right",
-        "answered wrong",
-        "off-topic answered",
-        "R@1",
-        "R@5",
-    ):
-        table.add_column(column, justify="right")
-    for row in rows:
-        mark = (
-            "*" if abs(float(str(row["threshold"])) - current[str(row["language"])]) < 1e-9 else ""
-        )
-        table.add_row(
-            str(row["language"]),
-            f"{row['threshold']:.2f}{mark}",
-            f"{row['answered_right']}/{row['answerable']}",
-            str(row["answered_wrong"]),
-            f"{row['off_topic_answered']}/{row['off_topic']}",
-            f"{row['recall_at_1']}/{row['answerable']}",
-            f"{row['recall_at_5']}/{row['answerable']}",
-        )
-    console.print(table)
-
-
-@bench_app.command("kb")
-def bench_kb(
-    questions: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--questions", exists=True, dir_okay=False, help="Question file(s) (JSONL); repeatable."
-        ),
-    ] = None,
-    articles: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="Articles (JSONL).")
-    ] = None,
-    scale: Annotated[
-        str, typer.Option(help="Synthetic chunk counts for the scale run ('' to skip).")
-    ] = "10000,100000,1000000",
-    scale_embedder: Annotated[
-        str | None,
-        typer.Option(help="Embedder for the scale run: minilm or use (default: embedder_en)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
-    from deskmate.bench_kb_report import run_bench_kb
-    from deskmate.errors import DeskmateError
-
-    try:
-        sizes = [int(part) for part in scale.split(",") if part.strip()]
-    except ValueError as exc:
-        raise _fail(f"--scale takes comma-separated chunk counts, not {scale!r}") from exc
-    if scale_embedder not in (None, "minilm", "use"):
-        raise _fail("--scale-embedder is minilm or use")
-    if any(size < 100 for size in sizes):
-        raise _fail("--scale sizes must be at least 100 chunks")
-    try:
-        run_bench_kb(
-            get_settings(),
-            console=console,
-            questions=questions,
-            articles=articles,
-            sizes=sizes,
-            as_json=as_json,
-            scale_embedder=scale_embedder,
-        )
-    except DeskmateError as exc:
-        raise _fail(exc.detail) from exc
 
 
 def _on_customer(customer_id: str, *, erase: bool) -> Any:
@@ -675,13 +406,13 @@ def _on_customer(customer_id: str, *, erase: bool) -> Any:
     try:
         chosen = uuid.UUID(customer_id)
     except ValueError as exc:
-        raise _fail(f"{customer_id!r} is not a customer id (a UUID)") from exc
+        raise fail(f"{customer_id!r} is not a customer id (a UUID)") from exc
     work = service.erase_customer if erase else service.export_customer
     try:
-        with session_scope(_session_factory()) as session:
+        with session_scope(session_factory()) as session:
             return work(session, customer_id=chosen, sources=sources_for(get_settings()))
     except DeskmateError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @customer_app.command("export")
@@ -708,7 +439,7 @@ def customer_erase(
 ) -> None:
     """Erase a customer: personal data removed or anonymised everywhere, Rasa events included."""
     if not yes:
-        raise _fail("erasure cannot be undone: add --yes to confirm")
+        raise fail("erasure cannot be undone: add --yes to confirm")
     console.print(f"erased customer {customer_id}: {_on_customer(customer_id, erase=True)}")
 
 

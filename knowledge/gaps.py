@@ -51,6 +51,7 @@ LOOKBACK_DAYS = 30
 MAX_QUERIES_PER_REFRESH = 1000
 MAX_EXAMPLES = 5
 FALLBACK_CATEGORY = "general"
+MAX_EXPERTS_SCORED = 50  # a hand-picked expert gets the search's reasons when among these
 
 Matrix = npt.NDArray[np.float32]
 
@@ -263,13 +264,20 @@ def create_task(
     gap = get_gap_or_raise(session, gap_id=gap_id)
     if gap.status != GapStatus.OPEN:
         raise Conflict(f"Gap {gap_id} is {gap.status}; only open gaps get a task.")
+    matches = experts_service.search_experts(
+        session,
+        query=" ".join(gap.examples)[:500],
+        k=MAX_EXPERTS_SCORED,
+        embedder=embedder,
+        # Only a gap asked in one language asks for a speaker of it (the console does the same).
+        language=gap.languages[0] if len(gap.languages) == 1 else None,
+    )
     if expert_id is not None:
         expert = experts_service.get_expert_or_raise(session, expert_id=expert_id)
-        reasons = [f"chosen by {actor or 'a knowledge manager'}"]
+        # The yellow pages' reasons for the chosen person too, so the task says why they fit.
+        found = [m.reasons for m in matches if m.expert_id == expert.id]
+        reasons = [f"chosen by {actor or 'a knowledge manager'}", *(found[0] if found else [])]
     else:
-        matches = experts_service.search_experts(
-            session, query=" ".join(gap.examples)[:500], k=1, embedder=embedder
-        )
         if not matches:
             raise BadRequest("There are no experts in the yellow pages to assign the gap to.")
         expert = session.get_one(Expert, matches[0].expert_id)
@@ -282,6 +290,7 @@ def create_task(
         "product": None,
         "tags": ["knowledge-gap"],
         "language": language,
+        "owner": expert.email,  # the assigned expert writes it and keeps it current
     }
     article = Article(external_id=f"gap-{gap.id}", status=ArticleStatus.DRAFT, version=1, **content)
     session.add(article)

@@ -2,35 +2,28 @@
 knowledge manager approves and publishes it, and the knowledge search finds it.
 
 The app runs in a thread (uvicorn on a free loopback port) on a migrated SQLite file, with the
-real MiniLM embedder; screenshots go to var/screenshots/console-*.png.
+real MiniLM embedder; screenshots go to results/screenshots/console-*.png.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
-from deskmate import migrate
 from deskmate.app import create_app
 from deskmate.auth.models import Role
 from deskmate.auth.users import create_user
 from deskmate.db import make_engine, make_session_factory
-from deskmate.settings import Settings
 from knowledge.embedding import Embedder
-from knowledge.retrieval import LanguageRouter, Retriever
 from tests.knowledge.factories import add_article
-from tests.stack import free_port
-from tests.web.test_chat_page import DESKTOP, SCREENSHOTS
+from tests.web.console_kit import PASSWORD, console_database, serve, shot, sign_in, sign_out
+from tests.web.test_chat_page import DESKTOP
 
-PASSWORD = "console-test-password"
 TITLE = "Pair the Lumora doorbell with the chime"
 BODY = (
     "The chime pairs with the doorbell over 868 MHz, no Wi-Fi needed.\n\n"
@@ -48,22 +41,8 @@ class ConsoleServer:
 def console_server(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[ConsoleServer]:
-    data_dir = tmp_path_factory.mktemp("console")
-    settings = Settings(
-        data_dir=data_dir,
-        environment="test",
-        port=free_port(),
-        rasa_port=9,
-        actions_port=9,
-        kb_schedule_interval=0,
-        secret_key="console-test-secret-0123456789abcdef",  # type: ignore[arg-type]
-    )
-    migrate.upgrade(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    factory = make_session_factory(engine)
-    retriever = Retriever(index_dir=settings.index_dir)
-    retriever.use_embedder(embedder)
-    router = LanguageRouter({"en": retriever, "zh": retriever}, {"en": 0.45, "zh": 0.45})
+    db = console_database(tmp_path_factory.mktemp("console"), embedder)
+    settings, engine, factory, router = db.settings, db.engine, db.session_factory, db.router
     with factory() as session:
         create_user(
             session, email="ann@lumora.test", name="Ann Author", role=Role.AGENT, password=PASSWORD
@@ -86,43 +65,11 @@ def console_server(
         session.commit()
         router.rebuild(session)
     app = create_app(settings, retriever=router)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the console app did not start")
-        time.sleep(0.05)
     try:
-        yield ConsoleServer(url=f"http://127.0.0.1:{settings.port}")
+        with serve(app, settings.port) as url:
+            yield ConsoleServer(url=url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of the shot
-    page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(f"{url}/console")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/console"))
-    expect(page.locator("#whoami")).to_contain_text(email.split("@")[0].capitalize())
-
-
-def _sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/login"))
 
 
 @pytest.mark.browser
@@ -149,17 +96,17 @@ def test_author_writes_reviewer_approves_manager_publishes(
         page.get_by_label("Password").fill("wrong password")
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator("#login-error")).to_contain_text("Wrong e-mail or password")
-        _shot(page, "01-login-error")
+        shot(page, "01-login-error")
 
         # The author: list, filters, then a new article with a live preview.
-        _sign_in(page, url, "ann@lumora.test")
+        sign_in(page, url, "ann@lumora.test")
         rows = page.locator("tr.row-link")
         expect(rows).to_have_count(2)
         page.get_by_label("Staleness").select_option("true")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("Old router guide")
         expect(rows.first.locator(".badge.stale")).to_be_visible()
-        _shot(page, "02-list-stale")
+        shot(page, "02-list-stale")
         page.get_by_label("Staleness").select_option("")
         expect(rows).to_have_count(2)
 
@@ -174,7 +121,7 @@ def test_author_writes_reviewer_approves_manager_publishes(
         expect(preview.locator("strong")).to_have_text("5 seconds")
         expect(preview).to_contain_text("<script>alert('x')</script>")  # shown as text
         expect(preview.locator("script")).to_have_count(0)
-        _shot(page, "03-editor-preview")
+        shot(page, "03-editor-preview")
         page.get_by_role("button", name="Create draft").click()
         expect(page).to_have_url(re.compile(r"#articles/[0-9a-f-]{36}$"))
         expect(page.locator(".meta-line .status-draft")).to_be_visible()
@@ -189,16 +136,16 @@ def test_author_writes_reviewer_approves_manager_publishes(
         expect(page.get_by_role("button", name="Approve")).to_be_disabled()
         expect(page.locator(".hint", has_text="someone else must review it")).to_be_visible()
         expect(page.locator(".preview h2")).to_have_text("Steps")
-        _shot(page, "04-submitted-self-review-refused")
-        _sign_out(page)
+        shot(page, "04-submitted-self-review-refused")
+        sign_out(page)
 
         # The knowledge manager reviews and publishes from the queue.
-        _sign_in(page, url, "kim@lumora.test")
+        sign_in(page, url, "kim@lumora.test")
         page.get_by_role("link", name="Review queue").click()
         card = page.locator(".review-card", has_text=TITLE)
         expect(card).to_be_visible()
         expect(card.locator(".preview strong")).to_have_text("8 seconds")
-        _shot(page, "05-review-queue")
+        shot(page, "05-review-queue")
         card.get_by_label(f"Review comment for {TITLE}").fill("Checked against the manual.")
         card.get_by_role("button", name="Approve").click()
         expect(card.locator(".badge.approved")).to_contain_text("kim@lumora.test")
@@ -222,7 +169,7 @@ def test_author_writes_reviewer_approves_manager_publishes(
         events = page.locator(".events li")
         expect(events.first).to_contain_text("published")
         expect(page.locator(".events")).to_contain_text("Checked against the manual.")
-        _shot(page, "06-published-history-diff")
+        shot(page, "06-published-history-diff")
 
         # Roll back to version 1: a new version 3 with the old text, served at once.
         page.get_by_role("button", name="Roll back to v1").click()
@@ -236,7 +183,7 @@ def test_author_writes_reviewer_approves_manager_publishes(
         expect(page.locator(".meta-line .status-archived")).to_be_visible()
         gone = httpx.get(f"{url}/api/v1/kb/search", params={"q": "pair my doorbell chime"})
         assert TITLE not in [r["title"] for r in gone.json()["results"]]
-        _shot(page, "07-archived")
+        shot(page, "07-archived")
         assert errors == []
         assert external == [], f"the console must load nothing from other sites: {external}"
     finally:
@@ -300,7 +247,7 @@ def test_a_published_article_answers_in_the_web_chat(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         _write_and_submit(page, SPRINKLER_TITLE, SPRINKLER_BODY)
-        _sign_out(page)
+        sign_out(page)
         page.get_by_label("E-mail").fill("manager@lumora.test")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
@@ -316,6 +263,6 @@ def test_a_published_article_answers_in_the_web_chat(
         assert found["results"][0]["title"] == SPRINKLER_TITLE
         link = page.locator("#messages .message-bot .bubble a").last
         expect(link).to_have_attribute("href", found["results"][0]["url"])
-        _shot(page, "08-chat-answers-with-the-new-article")
+        shot(page, "08-chat-answers-with-the-new-article")
     finally:
         context.close()

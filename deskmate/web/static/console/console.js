@@ -125,6 +125,16 @@
     );
   }
 
+  // Previous / "Page n of m" / Next into `box` (emptied first; nothing when one page is all).
+  function pager(box, page, total, perPage, go) {
+    var pages = Math.max(1, Math.ceil(total / perPage));
+    box.textContent = "";
+    if (pages <= 1) return;
+    box.appendChild(h("button", { type: "button", class: "button ghost", disabled: page <= 1, onclick: function () { go(page - 1); } }, "← Previous"));
+    box.appendChild(h("span", { class: "muted" }, "Page " + page + " of " + pages));
+    box.appendChild(h("button", { type: "button", class: "button ghost", disabled: page >= pages, onclick: function () { go(page + 1); } }, "Next →"));
+  }
+
   function visibleTabs() {
     return tabs.filter(function (tab) {
       return !tab.roles || (state.me && tab.roles.indexOf(state.me.role) >= 0);
@@ -192,6 +202,7 @@
     h: h,
     notify: notify,
     open: open,
+    pager: pager,
     formatDate: formatDate,
     me: function () {
       return state.me;

@@ -1,124 +1,127 @@
-// Knowledge console tab "Value": article value scores, sortable (kbinsight).
-// Also defines window.DeskmateInsightKit, the small DOM kit the gaps and experts tabs use.
-// Safety rule: server text reaches the page only through textContent, never as HTML.
-(() => {
+// Value tab: every article that has been shown, with its value score and the evidence behind
+// it, sortable by value, votes, times shown, tickets after and deflections.
+// Readers: knowledge managers, supervisors, admins (permission kb.value.read); settling the
+// follow-ups now is for knowledge managers and admins (kb.searches.settle).
+(function () {
   "use strict";
 
-  const kit = {
-    el(tag, attrs = {}, ...children) {
-      const node = document.createElement(tag);
-      for (const [key, value] of Object.entries(attrs)) {
-        if (key === "class") node.className = value;
-        else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-        else node.setAttribute(key, value);
-      }
-      for (const child of children.flat()) {
-        if (child === null || child === undefined) continue;
-        node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-      }
-      return node;
-    },
-    // The shell's api() takes fetch options; bodies are sent as JSON strings.
-    send(api, path, method, data) {
-      const options = { method };
-      if (data !== undefined) {
-        options.body = JSON.stringify(data);
-        options.headers = { "Content-Type": "application/json" };
-      }
-      return api(path, options);
-    },
-    table(columns, rows) {
-      return kit.el(
-        "table",
-        { class: "dm-table" },
-        kit.el("thead", {}, kit.el("tr", {}, columns.map((c) => kit.el("th", {}, c)))),
-        kit.el("tbody", {}, rows.map((cells) => kit.el("tr", {}, cells.map((c) => kit.el("td", {}, c))))),
-      );
-    },
-    error(container, err) {
-      container.append(kit.el("p", { class: "dm-error", role: "alert" }, String(err.message || err)));
-    },
-    pager(page, perPage, total, go) {
-      const pages = Math.max(1, Math.ceil(total / perPage));
-      return kit.el(
-        "div",
-        { class: "dm-pager" },
-        kit.el("button", { type: "button", onclick: () => go(page - 1), ...(page <= 1 ? { disabled: "" } : {}) }, "Previous"),
-        ` page ${page} of ${pages} (${total}) `,
-        kit.el("button", { type: "button", onclick: () => go(page + 1), ...(page >= pages ? { disabled: "" } : {}) }, "Next"),
-      );
-    },
-  };
-  window.DeskmateInsightKit = kit;
-
-  const SORTS = ["value", "votes", "shown", "tickets", "deflections"];
-  const PER_PAGE = 25;
+  var C = window.DeskmateConsole;
+  var h = C.h;
+  var READERS = ["knowledge_manager", "supervisor", "admin"];
+  var SETTLERS = ["knowledge_manager", "admin"];
+  var PER_PAGE = 25;
+  // [label, sort key or null, numeric]
+  var COLUMNS = [
+    ["Article", null, false],
+    ["Status", null, false],
+    ["Value", "value", true],
+    ["Shown", "shown", true],
+    ["Answered", null, true],
+    ["Helpful / not", "votes", true],
+    ["Deflections", "deflections", true],
+    ["Tickets after", "tickets", true],
+  ];
+  var state = { sort: "value", order: "desc", page: 1 };
 
   function render(container, api) {
-    const state = { sort: "value", order: "desc", page: 1 };
-    const sortSelect = kit.el("select", { "aria-label": "Sort by" }, SORTS.map((s) => kit.el("option", { value: s }, s)));
-    const orderSelect = kit.el(
-      "select",
-      { "aria-label": "Order" },
-      kit.el("option", { value: "desc" }, "highest first"),
-      kit.el("option", { value: "asc" }, "lowest first"),
-    );
-    const status = kit.el("span", { class: "dm-status", role: "status" });
-    const body = kit.el("div");
-    sortSelect.addEventListener("change", () => { state.sort = sortSelect.value; state.page = 1; load(); });
-    orderSelect.addEventListener("change", () => { state.order = orderSelect.value; state.page = 1; load(); });
-    const settle = kit.el("button", { type: "button", onclick: runSettle }, "Settle follow-ups now");
-    container.replaceChildren(
-      kit.el("h2", {}, "Article value"),
-      kit.el(
-        "p",
-        { class: "dm-help" },
-        "value = (2·helpful − 2·unhelpful + deflections − 1.5·tickets after) / (shown + 5), " +
-          "minus 0.25 when the article is stale.",
-      ),
-      kit.el("div", { class: "dm-toolbar" }, "Sort ", sortSelect, " ", orderSelect, " ", settle, " ", status),
-      body,
-    );
+    var summary = h("span", { class: "muted" });
+    var note = h("span", { class: "muted", role: "status" });
+    var errorBox = h("p", { class: "form-error", role: "alert", hidden: true });
+    var head = h("tr");
+    var body = h("tbody");
+    var pager = h("div", { class: "pager" });
+    var settle = C.can(SETTLERS)
+      ? h("button", { type: "button", class: "button", onclick: runSettle }, "Settle follow-ups now")
+      : null;
 
-    async function runSettle() {
-      try {
-        const r = await kit.send(api, "/api/v1/kb/searches/settle", "POST");
-        status.textContent = `settled ${r.settled}: ${r.deflected} deflections, ${r.abandoned} abandoned`;
-        load();
-      } catch (err) {
-        kit.error(body, err);
-      }
+    container.appendChild(h("div", { class: "panel-head" }, h("h1", null, "Article value"), summary));
+    container.appendChild(
+      h("p", { class: "hint intro" },
+        "value = (2·helpful − 2·unhelpful + deflections − 1.5·tickets after) ÷ (shown + 5), " +
+        "minus 0.25 while the article is stale. A deflection is an answer that no ticket followed " +
+        "within the follow-up window. Click a column to sort.")
+    );
+    container.appendChild(h("div", { class: "toolbar" }, settle, note));
+    container.appendChild(errorBox);
+    container.appendChild(
+      h("div", { class: "table-wrap" }, h("table", { class: "grid", "aria-label": "Article value" }, h("thead", null, head), body))
+    );
+    container.appendChild(pager);
+
+    function showError(err) {
+      errorBox.textContent = err.detail || err.message;
+      errorBox.hidden = false;
     }
 
-    async function load() {
-      const query = new URLSearchParams({ sort: state.sort, order: state.order, page: state.page, per_page: PER_PAGE });
-      try {
-        const data = await api(`/api/v1/kb/articles/value?${query}`);
-        const rows = data.items.map((a) => [
-          kit.el("a", { href: `/kb/articles/${encodeURIComponent(a.article_id)}`, target: "_blank", rel: "noopener" }, a.title),
-          a.category,
-          a.language,
-          a.value.toFixed(3),
-          a.shown,
-          a.answered,
-          `${a.helpful} / ${a.unhelpful}`,
-          a.deflections,
-          a.tickets_after,
-          a.stale ? "stale" : "",
-        ]);
-        body.replaceChildren(
-          data.items.length
-            ? kit.table(["Article", "Category", "Lang", "Value", "Shown", "Answered", "Helpful / not", "Deflections", "Tickets after", ""], rows)
-            : kit.el("p", {}, "No article has been shown yet."),
-          kit.pager(state.page, PER_PAGE, data.total, (p) => { state.page = p; load(); }),
+    function sortBy(key) {
+      if (state.sort === key) state.order = state.order === "desc" ? "asc" : "desc";
+      else { state.sort = key; state.order = "desc"; }
+      state.page = 1;
+      load();
+    }
+
+    function drawHead() {
+      head.textContent = "";
+      COLUMNS.forEach(function (col) {
+        var key = col[1];
+        var active = key && state.sort === key;
+        var label = col[0] + (active ? (state.order === "desc" ? " ↓" : " ↑") : "");
+        head.appendChild(
+          h("th", {
+            class: col[2] ? "num" : null,
+            "aria-sort": active ? (state.order === "desc" ? "descending" : "ascending") : null,
+          },
+          key ? h("button", { type: "button", class: "sort" + (active ? " active" : ""), "data-sort": key, onclick: function () { sortBy(key); } }, label) : label)
         );
-      } catch (err) {
-        body.replaceChildren();
-        kit.error(body, err);
-      }
+      });
+    }
+
+    function runSettle() {
+      settle.disabled = true;
+      api("/api/v1/kb/searches/settle", { method: "POST" })
+        .then(function (r) {
+          note.textContent = "Settled " + r.settled + " searches: " + r.deflected + " deflections, " +
+            r.abandoned + " abandoned, " + r.stale_changed + " staleness changes.";
+          load();
+        })
+        .catch(showError)
+        .then(function () { settle.disabled = false; });
+    }
+
+    function load() {
+      drawHead();
+      errorBox.hidden = true;
+      api("/api/v1/kb/articles/value", { query: { sort: state.sort, order: state.order, page: state.page, per_page: PER_PAGE } })
+        .then(function (data) {
+          body.textContent = "";
+          summary.textContent = data.total + " article" + (data.total === 1 ? "" : "s") + " with figures";
+          if (!data.items.length) {
+            body.appendChild(h("tr", null, h("td", { colspan: String(COLUMNS.length), class: "empty" },
+              "No article has been shown to anyone yet. Figures appear after the first searches.")));
+          }
+          data.items.forEach(function (a) {
+            body.appendChild(h("tr", { "data-article": a.article_id },
+              h("td", null,
+                h("a", { href: "#articles/" + a.article_id, class: "title-link" }, a.title),
+                h("div", { class: "muted small" }, a.category + " · " + a.language)),
+              h("td", null, h("span", { class: "badge status-" + a.status }, a.status.replace("_", " ")),
+                a.stale ? h("span", { class: "badge stale" }, "stale") : null),
+              h("td", { class: "num " + (a.value > 0 ? "good" : a.value < 0 ? "bad" : "") }, a.value.toFixed(3)),
+              h("td", { class: "num" }, a.shown),
+              h("td", { class: "num" }, a.answered),
+              h("td", { class: "num" }, a.helpful + " / " + a.unhelpful),
+              h("td", { class: "num" }, a.deflections),
+              h("td", { class: "num" }, a.tickets_after)));
+          });
+          C.pager(pager, state.page, data.total, data.per_page, function (p) { state.page = p; load(); });
+        })
+        .catch(function (err) {
+          body.textContent = "";
+          showError(err);
+        });
     }
     load();
   }
 
-  window.DeskmateConsole.registerTab({ id: "value", title: "Value", render });
+  C.registerTab({ id: "value", title: "Value", roles: READERS, render: render });
 })();

@@ -43,7 +43,7 @@ from experts.schemas import (
     SkillLevel,
 )
 from knowledge.embedding import Embedder, Vectors
-from ticketing.models import Agent
+from ticketing.models import Agent, Ticket
 from ticketing.routing.service import AgentSkills
 
 EVIDENCE_PER_LEVEL = 3
@@ -364,6 +364,26 @@ def record_ticket_resolved(
         kind=EvidenceKind.TICKET_RESOLVED, ref=reference, title=title, skills=skills
     )
     return add_evidence(session, expert=expert, data=data)
+
+
+def record_ticket_resolution(session: Session, *, ticket: Ticket) -> ExpertEvidence | None:
+    """Hook for the ticket workflows: a ticket reached a resolved status, so the expert linked
+    to its assignee gains evidence for the ticket's category (the skill routing asks for).
+
+    The evidence title names the ticket's type, product and category only: the description is
+    the customer's text, which must not enter the yellow pages (erasure does not look there).
+    A ticket resolved, reopened and resolved again counts once.
+    """
+    if ticket.assignee_id is None:
+        return None
+    title = " · ".join(str(part) for part in (ticket.type, ticket.product, ticket.category) if part)
+    return record_ticket_resolved(
+        session,
+        agent_id=ticket.assignee_id,
+        reference=ticket.reference,
+        title=title,
+        skills=[ticket.category] if ticket.category else [],
+    )
 
 
 def record_article_published(

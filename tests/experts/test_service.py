@@ -14,7 +14,10 @@ from experts.schemas import EvidenceCreate
 from knowledge.embedding import Embedder
 from knowledge.models import GapTask, KnowledgeGap
 from tests.experts.factories import add_expert
+from tests.ticketing.factories import add_agent, add_team, open_ticket
 from ticketing.models import Agent, StatusCategory, Ticket
+from ticketing.workflows.schemas import TransitionRequest
+from ticketing.workflows.service import transition
 
 
 def _evidence(n: int, skill: str) -> list[EvidenceCreate]:
@@ -186,3 +189,31 @@ def test_a_banking_core_customer_gets_a_careful_banking_expert(
         next(m for m in banking if m.name == "Aisha Okafor").score
         > next(m for m in plain if m.name == "Aisha Okafor").score
     )
+
+
+def test_resolving_a_ticket_in_its_workflow_raises_the_assignees_skill(session: Session) -> None:
+    """The workflow's move to a resolved status is what feeds the yellow pages: three resolved
+    wiring tickets take a level-3 wiring expert to level 4, and nothing of the customer's text
+    reaches the expert's profile. Each ticket is resolved, reopened and resolved again: once."""
+    team = add_team(session)
+    agent = add_agent(session, team, email="priya.agent@lumora.example")
+    expert = add_expert(session, agent_id=agent.id)
+    assert service.effective_skills(expert)["wiring"] == 3
+    for n in range(3):
+        ticket = open_ticket(
+            session, description=f"secret customer text {n}", category="wiring", type="fault"
+        )
+        ticket.assignee_id = agent.id
+        session.flush()
+        for status in ("triaged", "resolved", "inspection", "repair_scheduled", "resolved"):
+            transition(session, ticket=ticket, request=TransitionRequest(to=status), actor="t")
+    unassigned = open_ticket(session, category="wiring", type="fault")
+    unassigned.assignee_id = None  # routing gave it to the only agent; take it back
+    session.flush()
+    transition(session, ticket=unassigned, request=TransitionRequest(to="triaged"), actor="t")
+    transition(session, ticket=unassigned, request=TransitionRequest(to="resolved"), actor="t")
+    session.refresh(expert)
+    assert [e.kind for e in expert.evidence] == [EvidenceKind.TICKET_RESOLVED] * 3
+    assert service.effective_skills(expert)["wiring"] == 4  # 3 + 3 // 3
+    assert "fault · Lumora Cam · wiring" in service.profile_text(expert)
+    assert "secret" not in service.profile_text(expert)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskmate.errors import BadRequest, Conflict
+from experts.service import record_ticket_resolution
 from ticketing import events
 from ticketing.concurrency import flush_or_conflict
 from ticketing.models import DUPLICATE_STATUS, StatusCategory, Ticket, TicketType
@@ -122,5 +123,11 @@ def transition(
             "reason": request.reason,
         },
     )
+    if (
+        ticket.status_category == StatusCategory.RESOLVED
+        and before_category != StatusCategory.RESOLVED
+    ):
+        # The yellow pages learn from resolved tickets (issue 3, point 7).
+        record_ticket_resolution(session, ticket=ticket)
     flush_or_conflict(session, ticket)
     return ticket

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from deskmate.db import utcnow
 from deskmate.errors import BadRequest, Conflict, NotFound
 from knowledge.models import Article, ArticleStats, SearchLog, SearchOutcome, SearchVote
+from ticketing.models import Ticket
 
 HELPFUL_WEIGHT = 2.0
 UNHELPFUL_WEIGHT = 2.0
@@ -192,6 +193,40 @@ class SettleReport:
     settled: int = 0
     abandoned: int = 0
     deflected: int = 0
+    tickets: int = 0  # searches found to be followed by a ticket in the same conversation
+
+
+def ticket_in_conversation(session: Session, *, log: SearchLog, window: timedelta) -> str | None:
+    """The ticket opened in the search's conversation within ``window`` after it, before any
+    later search of that conversation (the later search is what the ticket followed).
+
+    This is how tickets the assistant opens are tied to the answer that did not help: the
+    assistant searches and opens tickets with the conversation id, and the sweep matches them.
+    """
+    if log.conversation_id is None:
+        return None
+    ticket = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.conversation_id == log.conversation_id,
+            Ticket.created_at >= log.created_at,
+            Ticket.created_at <= log.created_at + window,
+        )
+        .order_by(Ticket.created_at, Ticket.number)
+        .limit(1)
+    ).first()
+    if ticket is None:
+        return None
+    later_search = session.scalar(
+        select(func.count())
+        .select_from(SearchLog)
+        .where(
+            SearchLog.conversation_id == log.conversation_id,
+            SearchLog.created_at > log.created_at,
+            SearchLog.created_at < ticket.created_at,
+        )
+    )
+    return None if later_search else ticket.reference
 
 
 def settle(
@@ -204,11 +239,14 @@ def settle(
 ) -> SettleReport:
     """The follow-up sweep (a job): searches older than the window are settled once.
 
-    No follow-up at all → outcome ``abandoned``; an answer with no ticket → a deflection for
-    the answering article (a helpful vote and a deflection are not exclusive).
+    A ticket opened in the search's conversation within the window counts as following it
+    (``ticket_in_conversation``) unless one was reported already. No follow-up at all →
+    outcome ``abandoned``; an answer with no ticket → a deflection for the answering article
+    (a helpful vote and a deflection are not exclusive).
     """
     now = now or utcnow()
-    cutoff = now - timedelta(minutes=window_minutes)
+    window = timedelta(minutes=window_minutes)
+    cutoff = now - window
     logs = session.scalars(
         select(SearchLog)
         .where(SearchLog.settled_at.is_(None), SearchLog.created_at < cutoff)
@@ -218,6 +256,13 @@ def settle(
     ).all()
     report = SettleReport()
     for log in logs:
+        if log.ticket_reference is None and log.conversation_id is not None:
+            reference = ticket_in_conversation(session, log=log, window=window)
+            if reference is not None:
+                ticket_followed(
+                    session, search_id=log.id, reference=reference, stale_days=stale_days
+                )
+                report.tickets += 1
         log.settled_at = now
         report.settled += 1
         if log.outcome is None:

@@ -120,6 +120,7 @@ def settle(session: SessionDep, settings: SettingsDep, _token: Settle) -> Settle
         abandoned=report.abandoned,
         deflected=report.deflected,
         stale_changed=changed,
+        tickets=report.tickets,
     )
 
 

@@ -63,6 +63,7 @@ class SettleRead(BaseModel):
     abandoned: int
     deflected: int
     stale_changed: int
+    tickets: int = 0  # searches tied to a ticket opened in their conversation
 
 
 class ArticleValueRead(BaseModel):

@@ -19,6 +19,7 @@ from knowledge.retrieval import LanguageRouter
 from tests.apps import token_for
 from tests.knowledge.factories import add_article
 from tests.knowledge.insight_factories import REFUND, kb_client, make_router
+from tests.ticketing.factories import open_ticket
 
 
 @pytest.fixture
@@ -195,3 +196,43 @@ def test_the_settle_command_settles_old_searches(
     finally:
         engine.dispose()
         get_settings.cache_clear()
+
+
+def test_settle_ties_a_ticket_opened_in_the_same_conversation_to_the_search_before_it(
+    session: Session, router: LanguageRouter
+) -> None:
+    """The assistant searches and opens tickets with the conversation id but reports neither
+    to the other; the sweep matches them: the last search before the ticket, within the
+    window, in that conversation only."""
+
+    def ask(query: str, conversation: str) -> SearchLog:
+        result = service.search(
+            session, router=router, query=query, k=3, public_url="x", conversation_id=conversation
+        )
+        log = session.get(SearchLog, result.search_id)
+        assert log is not None
+        return log
+
+    followed = ask("camera wifi setup", "chat-1")
+    first = ask("camera wifi setup", "chat-2")
+    second = ask("how do I connect my camera to wifi", "chat-2")
+    too_late = ask("camera wifi setup", "chat-3")
+    other = ask("camera wifi setup", "chat-4")
+    assert {log.decision for log in (followed, first, second, too_late, other)} == {"answer"}
+    ticket_1 = open_ticket(session, conversation_id="chat-1")
+    open_ticket(session, conversation_id="chat-2")
+    late = open_ticket(session, conversation_id="chat-3")
+    late.created_at = utcnow() + timedelta(minutes=45)  # after the 30-minute window
+    open_ticket(session, conversation_id="somebody-else")
+    session.flush()
+
+    report = feedback.settle(session, window_minutes=30, now=utcnow() + timedelta(minutes=31))
+    assert (report.settled, report.tickets, report.deflected) == (5, 2, 3)
+    assert followed.outcome == SearchOutcome.TICKET_OPENED
+    assert followed.ticket_reference == ticket_1.reference and not followed.deflected
+    assert second.outcome == SearchOutcome.TICKET_OPENED
+    assert first.outcome == SearchOutcome.ABANDONED and first.deflected
+    assert too_late.outcome == SearchOutcome.ABANDONED and too_late.deflected
+    assert other.outcome == SearchOutcome.ABANDONED and other.deflected
+    camera = _stats(session, followed.choices[0])
+    assert (camera.shown, camera.deflections, camera.tickets_after) == (5, 3, 2)

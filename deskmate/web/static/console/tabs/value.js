@@ -81,7 +81,8 @@
       api("/api/v1/kb/searches/settle", { method: "POST" })
         .then(function (r) {
           note.textContent = "Settled " + r.settled + " searches: " + r.deflected + " deflections, " +
-            r.abandoned + " abandoned, " + r.stale_changed + " staleness changes.";
+            r.tickets + " followed by a ticket, " + r.abandoned + " abandoned, " +
+            r.stale_changed + " staleness changes.";
           load();
         })
         .catch(showError)

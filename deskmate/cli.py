@@ -70,25 +70,32 @@ def worker(
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds.")] = 15.0,
     once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
 ) -> None:
-    """Run the worker: SLA sweeps (warnings, escalations) and webhook deliveries."""
+    """Run the worker: SLA sweeps (warnings, escalations), webhook deliveries and knowledge
+    follow-ups (abandoned searches, deflections, tickets after an answer)."""
     import threading
 
     from deskmate import worker as worker_module
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     factory = session_factory()
+    settings = get_settings()
+    windows = {
+        "followup_minutes": settings.kb_followup_minutes,
+        "stale_days": settings.kb_stale_days,
+    }
     if once:
-        done = worker_module.run_once(factory)
+        done = worker_module.run_once(factory, **windows)
         console.print(
             f"SLA: {done.sla.checked} checked, {done.sla.warnings} warnings, "
             f"{done.sla.breaches} breaches, {done.sla.escalations} escalations; "
             f"webhooks: {done.webhooks.delivered} delivered, "
-            f"{done.webhooks.failed_attempts} failed attempts"
+            f"{done.webhooks.failed_attempts} failed attempts; "
+            f"searches: {done.followups.settled} settled"
         )
         return
     stop = threading.Event()
     try:
-        worker_module.run_forever(factory, interval=interval, stop=stop)
+        worker_module.run_forever(factory, interval=interval, stop=stop, **windows)
     except KeyboardInterrupt:
         stop.set()
 

@@ -113,11 +113,15 @@ def prepare(settings: Settings, console: Console, *, allow_train: bool) -> tuple
 
 
 def start_worker(settings: Settings) -> tuple[threading.Thread, threading.Event]:
-    """The embedded worker (SLA sweeps, webhook deliveries) as a thread of the launcher."""
+    """The embedded worker (SLA sweeps, webhooks, follow-ups) as a thread of the launcher."""
     from deskmate.db import get_engine, make_session_factory
     from deskmate.worker import start_thread
 
-    return start_thread(make_session_factory(get_engine(settings.resolved_database_url)))
+    return start_thread(
+        make_session_factory(get_engine(settings.resolved_database_url)),
+        followup_minutes=settings.kb_followup_minutes,
+        stale_days=settings.kb_stale_days,
+    )
 
 
 def run_up(settings: Settings, *, console: Console, allow_train: bool = True) -> int:

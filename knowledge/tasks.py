@@ -1,4 +1,4 @@
-"""Knowledge jobs: publishing articles whose scheduled time has come."""
+"""Knowledge jobs: publishing articles whose scheduled time has come; settling follow-ups."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskmate.db import session_scope
-from knowledge import lifecycle
+from knowledge import feedback, lifecycle
 from knowledge.retrieval import LanguageRouter
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,26 @@ def publish_due(
     if published:
         logger.info("published %d scheduled article(s)", len(published))
     return published
+
+
+def settle_followups(
+    session_factory: sessionmaker[Session], *, window_minutes: int, stale_days: int
+) -> feedback.SettleReport:
+    """Settle the searches older than the follow-up window (abandoned, deflected, or followed
+    by a ticket in their conversation) and refresh staleness, in one transaction. Safe with
+    several workers: the searches are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL."""
+    with session_scope(session_factory) as session:
+        report = feedback.settle(session, window_minutes=window_minutes, stale_days=stale_days)
+        feedback.refresh_staleness(session, stale_days=stale_days)
+    if report.settled:
+        logger.info(
+            "settled %d searches: %d abandoned, %d deflections, %d followed by a ticket",
+            report.settled,
+            report.abandoned,
+            report.deflected,
+            report.tickets,
+        )
+    return report
 
 
 async def publish_due_forever(

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskmate import worker
 from deskmate.auth.models import Role
 from deskmate.db import utcnow
 from deskmate.errors import BadRequest, Conflict, NotFound
@@ -236,3 +237,21 @@ def test_settle_ties_a_ticket_opened_in_the_same_conversation_to_the_search_befo
     assert other.outcome == SearchOutcome.ABANDONED and other.deflected
     camera = _stats(session, followed.choices[0])
     assert (camera.shown, camera.deflections, camera.tickets_after) == (5, 3, 2)
+
+
+def test_the_worker_settles_follow_ups_without_anyone_running_a_command(
+    session_factory: sessionmaker[Session], router: LanguageRouter
+) -> None:
+    """'abandoned' and deflections are recorded by the worker's round (``deskmate up`` runs the
+    worker as a thread), not only by ``deskmate kb settle`` from cron."""
+    with session_factory() as session:
+        log = _ask(session, router)
+        log.created_at -= timedelta(minutes=31)
+        session.commit()
+        search_id = log.id
+    done = worker.run_once(session_factory, followup_minutes=30)
+    assert (done.followups.settled, done.followups.abandoned, done.followups.deflected) == (1, 1, 1)
+    with session_factory() as session:
+        settled = session.get_one(SearchLog, search_id)
+        assert settled.outcome == SearchOutcome.ABANDONED and settled.deflected
+        assert worker.run_once(session_factory).followups.settled == 0  # once only

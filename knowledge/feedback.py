@@ -158,6 +158,36 @@ def vote(
     return entry
 
 
+def vote_in_conversation(
+    session: Session,
+    *,
+    conversation_id: str,
+    helpful: bool,
+    article_id: uuid.UUID | None = None,
+    window_minutes: int,
+    stale_days: int = DEFAULT_STALE_DAYS,
+) -> SearchVote:
+    """ "Did this help?" answered in a chat: a vote on the latest search of the conversation
+    that showed articles (within the follow-up window). The assistant knows the conversation,
+    not the search id. ``article_id`` picks among a clarify's choices; default: the first."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    log = session.scalars(
+        select(SearchLog)
+        .where(SearchLog.conversation_id == conversation_id, SearchLog.created_at >= since)
+        .order_by(SearchLog.created_at.desc(), SearchLog.id.desc())
+        .limit(20)
+    ).first()
+    if log is None or not log.choices:
+        raise NotFound(
+            f"No article was shown in conversation {conversation_id} in the last "
+            f"{window_minutes} minutes."
+        )
+    chosen = article_id if article_id is not None else uuid.UUID(log.choices[0])
+    return vote(
+        session, search_id=log.id, article_id=chosen, helpful=helpful, stale_days=stale_days
+    )
+
+
 def ticket_followed(
     session: Session,
     *,

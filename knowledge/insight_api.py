@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from deskmate.auth.principal import Principal
@@ -15,6 +15,7 @@ from experts.models import Expert
 from knowledge import feedback, gaps, policy
 from knowledge.insight_schemas import (
     ArticleValueRead,
+    ConversationVoteCreate,
     GapDetail,
     GapRead,
     GapRefreshRead,
@@ -36,6 +37,7 @@ router = APIRouter(prefix="/api/v1/kb", tags=["knowledge insight"])
 ReadThresholds = Annotated[Principal, Depends(require_permission("kb.thresholds.read"))]
 WriteThresholds = Annotated[Principal, Depends(require_permission("kb.thresholds.write"))]
 ReportTicket = Annotated[Principal, Depends(require_permission("kb.searches.ticket"))]
+ReportVote = Annotated[Principal, Depends(require_permission("kb.searches.vote"))]
 Settle = Annotated[Principal, Depends(require_permission("kb.searches.settle"))]
 ReadValue = Annotated[Principal, Depends(require_permission("kb.value.read"))]
 ReadGaps = Annotated[Principal, Depends(require_permission("kb.gaps.read"))]
@@ -83,6 +85,29 @@ def vote(
         search_id=search_id,
         article_id=data.article_id,
         helpful=data.helpful,
+        stale_days=settings.kb_stale_days,
+    )
+    session.commit()
+    return VoteRead(search_id=entry.search_id, article_id=entry.article_id, helpful=entry.helpful)
+
+
+@router.post("/conversations/{conversation_id}/feedback", status_code=201, response_model=VoteRead)
+def vote_in_conversation(
+    conversation_id: Annotated[str, Path(min_length=1, max_length=100)],
+    data: ConversationVoteCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    _token: ReportVote,
+) -> VoteRead:
+    """ "Did this help?" answered in the chat, reported by the assistant (integration token):
+    a vote on the latest answer of the conversation. 404 when none was shown lately; 409 when
+    it has a vote already."""
+    entry = feedback.vote_in_conversation(
+        session,
+        conversation_id=conversation_id,
+        helpful=data.helpful,
+        article_id=data.article_id,
+        window_minutes=settings.kb_followup_minutes,
         stale_days=settings.kb_stale_days,
     )
     session.commit()

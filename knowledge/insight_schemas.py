@@ -42,6 +42,11 @@ class VoteCreate(BaseModel):
     article_id: uuid.UUID
 
 
+class ConversationVoteCreate(BaseModel):
+    helpful: bool
+    article_id: uuid.UUID | None = None  # one of a clarify's choices; default: the answer
+
+
 class VoteRead(BaseModel):
     search_id: uuid.UUID
     article_id: uuid.UUID

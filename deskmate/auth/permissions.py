@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kb.thresholds.read": frozenset({K, S, D}),
     "kb.thresholds.write": frozenset({K, D}),
     "kb.searches.ticket": frozenset({D, I}),
+    "kb.searches.vote": frozenset({D, I}),  # "did this help?" from the chat, by conversation
     "kb.searches.settle": frozenset({K, D, I}),
     "kb.value.read": frozenset({K, S, D}),
     "kb.gaps.read": frozenset({K, S, D}),

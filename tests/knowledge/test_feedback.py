@@ -255,3 +255,40 @@ def test_the_worker_settles_follow_ups_without_anyone_running_a_command(
         settled = session.get_one(SearchLog, search_id)
         assert settled.outcome == SearchOutcome.ABANDONED and settled.deflected
         assert worker.run_once(session_factory).followups.settled == 0  # once only
+
+
+def test_did_this_help_in_the_chat_votes_on_the_conversations_latest_answer(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """The assistant reports the customer's yes/no by conversation id (it never sees the
+    search id): the vote lands on the article of the latest answer in that conversation."""
+    for q in ("refund for cloud", "camera wifi setup"):
+        found = client.get("/api/v1/kb/search", params={"q": q, "conversation_id": "chat-9"})
+        assert found.json()["decision"] == "answer"
+    latest = found.json()
+    url = "/api/v1/kb/conversations/chat-9/feedback"
+    assert client.post(url, json={"helpful": False}).status_code == 401
+    agent = {"Authorization": f"Bearer {token_for(session_factory, Role.AGENT)}"}
+    assert client.post(url, json={"helpful": False}, headers=agent).status_code == 403
+    integration = {"Authorization": f"Bearer {token_for(session_factory, Role.INTEGRATION)}"}
+    wrong = client.post(
+        url, json={"helpful": False, "article_id": str(uuid.uuid4())}, headers=integration
+    )
+    assert wrong.status_code == 400  # not among the articles shown
+    voted = client.post(url, json={"helpful": False}, headers=integration)
+    assert voted.status_code == 201, voted.text
+    assert voted.json() == {
+        "search_id": latest["search_id"],
+        "article_id": latest["choices"][0],
+        "helpful": False,
+    }
+    again = client.post(url, json={"helpful": True}, headers=integration)
+    assert again.status_code == 409 and again.json()["error"] == "already_voted"
+    nobody = client.post(
+        "/api/v1/kb/conversations/chat-0/feedback", json={"helpful": True}, headers=integration
+    )
+    assert nobody.status_code == 404 and "chat-0" in nobody.json()["detail"]
+    with session_factory() as session:
+        log = session.get_one(SearchLog, uuid.UUID(latest["search_id"]))
+        assert log.outcome == SearchOutcome.UNHELPFUL
+        assert _stats(session, latest["choices"][0]).unhelpful == 1

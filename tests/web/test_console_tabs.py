@@ -113,6 +113,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iter
             product="Lumora Cloud",
             tags=["refund"],
         )
+        for n in range(24):  # drafts, so the article list has a second page
+            add_article(session, publish=False, external_id=f"draft-{n}", title=f"Draft {n:02d}")
         add_expert(session)  # Priya: thermostat wiring
         add_expert(
             session,
@@ -305,6 +307,14 @@ def test_supervisor_reads_and_agent_only_searches_experts(
         # A supervisor reads value and gaps but has no settle, grouping or task controls.
         sign_in(page, url, "sam@lumora.test")
         assert tab_names(page) == ["Articles", "Review queue", "Value", "Gaps", "Experts"]
+        # The shell's pager: 26 articles (28 after the manager's two gap drafts), 20 a page.
+        expect(page.locator("tr.row-link")).to_have_count(20)
+        expect(page.locator(".pager")).to_contain_text("Page 1 of 2")
+        total = int(page.locator(".panel-head .muted").inner_text().split()[0])
+        assert total in (26, 28)
+        page.get_by_role("button", name="Next →").click()
+        expect(page.locator("tr.row-link")).to_have_count(total - 20)
+        expect(page.get_by_role("button", name="Next →")).to_be_disabled()
         _open(page, "Value")
         expect(page.locator("table[aria-label='Article value'] tbody tr")).to_have_count(2)
         expect(page.get_by_role("button", name="Settle follow-ups now")).to_have_count(0)

@@ -96,12 +96,8 @@
               h("td", { class: "muted" }, C.formatDate(a.updated_at, true)))
           );
         });
-        var pages = Math.max(1, Math.ceil(page.total / page.per_page));
         summary.textContent = page.total + " article" + (page.total === 1 ? "" : "s");
-        pager.textContent = "";
-        pager.appendChild(h("button", { class: "button ghost", disabled: filters.page <= 1, onclick: function () { filters.page -= 1; load(); } }, "← Previous"));
-        pager.appendChild(h("span", { class: "muted" }, "Page " + filters.page + " of " + pages));
-        pager.appendChild(h("button", { class: "button ghost", disabled: filters.page >= pages, onclick: function () { filters.page += 1; load(); } }, "Next →"));
+        C.pager(pager, filters.page, page.total, page.per_page, function (p) { filters.page = p; load(); });
       }).catch(showError);
     }
     load();

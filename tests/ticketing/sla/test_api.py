@@ -58,6 +58,13 @@ def test_admins_set_calendars_and_policies(api: TestClient, headers_for: Headers
         ).status_code
         == 422
     )
+    too_late = api.put(
+        "/api/v1/sla/policies/core-faults",
+        json=POLICY | {"first_response_minutes": 90, "warn_before_minutes": 60},
+        headers=admin,
+    )
+    assert too_late.status_code == 422  # a warning 60 minutes before a 60-minute next response
+    assert "next_response_minutes" in too_late.text
     saved = api.put("/api/v1/sla/policies/core-faults", json=POLICY, headers=admin)
     assert saved.status_code == 201 and saved.json()["calendar"] == "office"
     general = POLICY | {"name": "all", "tier": None, "ticket_type": None, "calendar": None}
@@ -72,6 +79,7 @@ def test_admins_set_calendars_and_policies(api: TestClient, headers_for: Headers
     sla = api.get(f"/api/v1/tickets/{reference}", headers=bot).json()["sla"]
     assert sla["policy"] == "all"
     assert set(sla["clocks"]) == {"first_response", "resolution"}
+    assert sla["next_response_cycles"] == []
     assert sla["clocks"]["first_response"]["state"] == "running"
     assert sla["clocks"]["first_response"]["due_at"] is not None
     assert api.delete("/api/v1/sla/policies/all", headers=admin).status_code == 204

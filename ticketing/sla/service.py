@@ -74,12 +74,12 @@ def clocks_for(
 def status_for(
     session: Session, *, ticket: Ticket, now: datetime | None = None
 ) -> dict[str, object] | None:
-    """What the ticket page shows: the policy, each clock's state and due time (for next
-    response, the current or latest cycle), and every next-response cycle so far."""
+    """What the ticket page shows: the policy and each clock's state and due time."""
     policy = policy_for(load_policies(session), ticket)
     if policy is None:
         return None
     found = clocks_for(ticket, list(ticket.events), policy, now or utcnow())
+    # ``clocks`` holds the current (or latest) next-response cycle; the cycles list has them all.
     return {
         "policy": policy.name,
         "clocks": {c.metric: c.as_dict() for c in found},

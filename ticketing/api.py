@@ -208,9 +208,7 @@ def add_message(
     session: SessionDep,
     token: CanMessage,
     response: Response,
-    idempotency_key: Annotated[
-        str | None, Header(min_length=1, max_length=conversation.IDEMPOTENCY_KEY_MAX)
-    ] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> MessageRead:
     ticket = service.get_ticket_or_raise(session, reference=reference)
     message, created = conversation.add_message(

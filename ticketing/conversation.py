@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -11,19 +13,22 @@ from ticketing.models import Channel, CsatRating, MessageAuthor, Ticket, TicketM
 from ticketing.schemas import CsatCreate, MessageCreate
 
 IDEMPOTENCY_PREFIX = "key:"
-IDEMPOTENCY_KEY_MAX = 200 - len(IDEMPOTENCY_PREFIX)
 
 
 def _with_idempotency_key(data: MessageCreate, key: str | None) -> MessageCreate:
     """An ``Idempotency-Key`` becomes the message's channel message id (channel ``api`` unless
     the message names one), so a retried request finds the first message by the same unique
-    constraint that stops channel redeliveries. A channel's own message id takes precedence."""
+    constraint that stops channel redeliveries. A channel's own message id takes precedence.
+
+    Only a digest of the key is kept: clients build keys from conversation ids, which must not
+    reach the audit log or the message list."""
     if not key or data.channel_message_id:
         return data
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return data.model_copy(
         update={
             "channel": data.channel or Channel.API,
-            "channel_message_id": IDEMPOTENCY_PREFIX + key,
+            "channel_message_id": IDEMPOTENCY_PREFIX + digest,
         }
     )
 

@@ -94,6 +94,7 @@ def test_a_retried_message_with_the_same_idempotency_key_is_stored_once(
     assert first.status_code == 201, first.text
     again = api.post(url, json=reply, headers=keyed)
     assert again.status_code == 200 and again.json() == first.json()  # the first, as stored
+    assert "reply-1" not in again.text  # only a digest of the key is kept
     changed = api.post(url, json=reply | {"body": "Something else"}, headers=keyed)
     assert changed.status_code == 409 and "Idempotency-Key" in changed.json()["detail"]
     other = _open(api, headers_for(Role.INTEGRATION), description="another")

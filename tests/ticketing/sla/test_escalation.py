@@ -110,7 +110,8 @@ def test_a_cycle_waiting_on_the_customer_is_not_warned(staffed: Session) -> None
         )
     ticket.events[-1].created_at = t0 + timedelta(minutes=12)
     ticket.events[-2].created_at = t0 + timedelta(minutes=11)
-    assert sweep_once(session, t0 + timedelta(minutes=500)).checked == 0  # paused: not swept
+    swept = sweep_once(session, t0 + timedelta(minutes=500))
+    assert swept == SweepResult(checked=1)  # paused after one minute: nothing to announce
     assert _sla_events(ticket) == []
 
 

@@ -75,8 +75,29 @@ def test_waiting_tickets_are_not_warned(session: Session) -> None:
         workflows.transition(
             session, ticket=ticket, request=TransitionRequest(to=status), actor="agent:a"
         )
-    assert sweep_once(session, ticket.created_at + timedelta(minutes=59)).checked == 0
-    assert _kinds(ticket) == []
+    assert sweep_once(session, ticket.created_at + timedelta(minutes=59)).checked == 1
+    assert _kinds(ticket) == []  # paused at once: nothing to warn about
+
+
+def test_a_breach_just_before_a_pause_is_still_reported(session: Session) -> None:
+    """The clock ran out at minute 60, the ticket went to waiting at 62, no sweep in between."""
+    from ticketing.workflows import service as workflows
+    from ticketing.workflows.schemas import TransitionRequest
+
+    add_policy(session)
+    ticket = open_ticket(session)
+    start = next(e.created_at for e in ticket.events if e.kind == "created")
+    for minute, status in ((1, "triaged"), (62, "waiting_on_customer")):
+        workflows.transition(
+            session, ticket=ticket, request=TransitionRequest(to=status), actor="agent:a"
+        )
+        ticket.events[-1].created_at = start + timedelta(minutes=minute)
+    swept = sweep_once(session, start + timedelta(minutes=300))
+    assert (swept.warnings, swept.breaches, swept.escalations) == (0, 1, 0)
+    breach = next(e for e in ticket.events if e.kind == "sla.breached")
+    assert breach.data["metric"] == "first_response" and breach.data["elapsed_minutes"] == 62
+    # Paused, the overdue time does not grow: no supervisor escalation while it waits.
+    assert sweep_once(session, start + timedelta(minutes=900)).escalations == 0
 
 
 @pytest.mark.postgres

@@ -208,10 +208,11 @@ def add_message(
     session: SessionDep,
     token: CanMessage,
     response: Response,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> MessageRead:
     ticket = service.get_ticket_or_raise(session, reference=reference)
     message, created = conversation.add_message(
-        session, ticket=ticket, data=data, actor=actor_of(token)
+        session, ticket=ticket, data=data, actor=actor_of(token), idempotency_key=idempotency_key
     )
     session.commit()
     if not created:

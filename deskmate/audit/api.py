@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -28,6 +28,7 @@ def list_audit(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    sort: Literal["-created_at", "created_at"] = "-created_at",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[AuditEntryRead]:
@@ -42,6 +43,7 @@ def list_audit(
         ),
         offset=params.offset,
         limit=params.per_page,
+        newest_first=sort == "-created_at",
     )
     return Page[AuditEntryRead](
         items=[AuditEntryRead.model_validate(r) for r in rows],

@@ -20,9 +20,9 @@ class AuditFilter:
 
 
 def list_entries(
-    session: Session, *, where: AuditFilter, offset: int, limit: int
+    session: Session, *, where: AuditFilter, offset: int, limit: int, newest_first: bool = True
 ) -> tuple[Sequence[AuditEntry], int]:
-    """Newest first, and the total that matches."""
+    """Newest first (or oldest first), and the total that matches."""
     query = select(AuditEntry)
     if where.entity_type is not None:
         query = query.where(AuditEntry.entity_type == where.entity_type)
@@ -35,5 +35,6 @@ def list_entries(
     if where.until is not None:
         query = query.where(AuditEntry.created_at < where.until)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)).all()
+    order = AuditEntry.id.desc() if newest_first else AuditEntry.id.asc()  # ids grow with time
+    rows = session.scalars(query.order_by(order).offset(offset).limit(limit)).all()
     return rows, total

@@ -80,3 +80,30 @@ def test_csat_once_per_ticket(api: TestClient, headers_for: Headers) -> None:
     assert api.post(url, json={"rating": 3}, headers=headers_for(Role.AGENT)).status_code == 403
     missing = api.post("/api/v1/tickets/DM-999999/csat", json={"rating": 3}, headers=bot)
     assert missing.status_code == 404
+
+
+def test_a_retried_message_with_the_same_idempotency_key_is_stored_once(
+    api: TestClient, headers_for: Headers
+) -> None:
+    agent = headers_for(Role.AGENT)
+    reference = _open(api, headers_for(Role.INTEGRATION))
+    url = f"/api/v1/tickets/{reference}/messages"
+    reply = {"author_kind": "agent", "body": "Please restart the hub."}
+    keyed = agent | {"Idempotency-Key": "reply-1"}
+    first = api.post(url, json=reply, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = api.post(url, json=reply, headers=keyed)
+    assert again.status_code == 200 and again.json() == first.json()  # the first, as stored
+    assert "reply-1" not in again.text  # only a digest of the key is kept
+    changed = api.post(url, json=reply | {"body": "Something else"}, headers=keyed)
+    assert changed.status_code == 409 and "Idempotency-Key" in changed.json()["detail"]
+    other = _open(api, headers_for(Role.INTEGRATION), description="another")
+    elsewhere = api.post(f"/api/v1/tickets/{other}/messages", json=reply, headers=keyed)
+    assert elsewhere.status_code == 409
+    unkeyed = api.post(url, json=reply, headers=agent)  # without a key: a second message
+    assert unkeyed.status_code == 201
+    too_long = agent | {"Idempotency-Key": "k" * 300}
+    assert api.post(url, json=reply, headers=too_long).status_code == 422
+    detail = api.get(f"/api/v1/tickets/{reference}", headers=agent).json()
+    assert [m["body"] for m in detail["messages"]].count("Please restart the hub.") == 2
+    assert [e["kind"] for e in detail["events"]].count("message") == 2

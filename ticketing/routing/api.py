@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
+from deskmate.pagination import Page
 from experts.service import YellowPagesSkills
 from ticketing import named, repository
+from ticketing.listing import page_of, sort_order
+from ticketing.models import Team
 from ticketing.routing import assignment
 from ticketing.routing.models import RoutingRule
 from ticketing.routing.schemas import (
@@ -39,10 +42,38 @@ def _read(rule: RoutingRule) -> RoutingRuleRead:
     )
 
 
-@router.get("/routing/rules", response_model=list[RoutingRuleRead])
-def list_rules(session: SessionDep, _token: CanRead) -> list[RoutingRuleRead]:
-    rules = session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.name))
-    return [_read(r) for r in rules]
+RuleSort = Literal["position", "-position", "name", "-name", "updated_at", "-updated_at"]
+
+
+@router.get("/routing/rules", response_model=Page[RoutingRuleRead])
+def list_rules(
+    session: SessionDep,
+    _token: CanRead,
+    team: Annotated[str | None, Query(max_length=50, description="team key")] = None,
+    enabled: bool | None = None,
+    sort: RuleSort = "position",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[RoutingRuleRead]:
+    """Rules in the order routing tries them (``position``), unless sorted otherwise."""
+    query = select(RoutingRule)
+    if team is not None:
+        query = query.join(RoutingRule.team).where(Team.key == team)
+    if enabled is not None:
+        query = query.where(RoutingRule.enabled.is_(enabled))
+    columns = {
+        "position": RoutingRule.position,
+        "name": RoutingRule.name,
+        "updated_at": RoutingRule.updated_at,
+    }
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, RoutingRule.name),
+        read=_read,
+    )
 
 
 @router.put("/routing/rules/{name}", response_model=RoutingRuleRead)

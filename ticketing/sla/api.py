@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
+from deskmate.pagination import Page
 from ticketing import named
+from ticketing.customers.models import CustomerTier
+from ticketing.listing import page_of, sort_order
+from ticketing.models import Priority, TicketType
 from ticketing.sla.models import BusinessCalendar, SlaPolicy
 from ticketing.sla.schemas import CalendarIn, CalendarRead, SlaPolicyIn, SlaPolicyRead
 
@@ -45,9 +49,33 @@ def _policy_read(p: SlaPolicy) -> SlaPolicyRead:
     )
 
 
-@router.get("/calendars", response_model=list[CalendarRead])
-def list_calendars(session: SessionDep, _token: CanRead) -> list[CalendarRead]:
-    return [_calendar_read(c) for c in session.scalars(select(BusinessCalendar))]
+PageNumber = Annotated[int, Query(ge=1)]
+PerPage = Annotated[int, Query(ge=1, le=100)]
+CalendarSort = Literal["name", "-name", "updated_at", "-updated_at"]
+PolicySort = Literal["position", "-position", "name", "-name", "updated_at", "-updated_at"]
+
+
+@router.get("/calendars", response_model=Page[CalendarRead])
+def list_calendars(
+    session: SessionDep,
+    _token: CanRead,
+    timezone: Annotated[str | None, Query(max_length=64)] = None,
+    sort: CalendarSort = "name",
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
+) -> Page[CalendarRead]:
+    query = select(BusinessCalendar)
+    if timezone is not None:
+        query = query.where(BusinessCalendar.timezone == timezone)
+    columns = {"name": BusinessCalendar.name, "updated_at": BusinessCalendar.updated_at}
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, BusinessCalendar.name),
+        read=_calendar_read,
+    )
 
 
 @router.put("/calendars/{name}", response_model=CalendarRead)
@@ -64,10 +92,43 @@ def put_calendar(
     return _calendar_read(calendar)
 
 
-@router.get("/policies", response_model=list[SlaPolicyRead])
-def list_policies(session: SessionDep, _token: CanRead) -> list[SlaPolicyRead]:
-    policies = session.scalars(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.name))
-    return [_policy_read(p) for p in policies]
+@router.get("/policies", response_model=Page[SlaPolicyRead])
+def list_policies(
+    session: SessionDep,
+    _token: CanRead,
+    ticket_type: TicketType | None = None,
+    priority: Priority | None = None,
+    tier: CustomerTier | None = None,
+    calendar: Annotated[str | None, Query(max_length=100)] = None,
+    sort: PolicySort = "position",
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
+) -> Page[SlaPolicyRead]:
+    """Filters match a policy's own selector (``ticket_type=fault`` lists the fault policies,
+    not the catch-all ones)."""
+    query = select(SlaPolicy)
+    for column, value in (
+        (SlaPolicy.ticket_type, ticket_type),
+        (SlaPolicy.priority, priority),
+        (SlaPolicy.tier, tier),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if calendar is not None:
+        query = query.join(SlaPolicy.calendar).where(BusinessCalendar.name == calendar)
+    columns = {
+        "position": SlaPolicy.position,
+        "name": SlaPolicy.name,
+        "updated_at": SlaPolicy.updated_at,
+    }
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, SlaPolicy.name),
+        read=_policy_read,
+    )
 
 
 @router.put("/policies/{name}", response_model=SlaPolicyRead)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,7 +29,11 @@ class Hours:
         return cls(timezone, parsed, frozenset(date.fromisoformat(h) for h in holidays))
 
     def _windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Working windows (aware datetimes) from the day of ``start`` onwards."""
+        """Working windows from the day of ``start`` onwards, in UTC.
+
+        Windows are laid out on the calendar's wall clock but measured in UTC: Python subtracts
+        two datetimes of the same zone by wall clock, which would make the day the clocks go
+        back 24 hours long instead of 25."""
         zone = ZoneInfo(self.timezone)
         day = start.astimezone(zone).date()
         for _ in range(MAX_DAYS):
@@ -40,10 +44,11 @@ class Hours:
                         if b == time(0)
                         else datetime.combine(day, b, zone)
                     )
-                    yield datetime.combine(day, a, zone), end
+                    yield datetime.combine(day, a, zone).astimezone(UTC), end.astimezone(UTC)
             day += timedelta(days=1)
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         total = 0.0
@@ -58,6 +63,7 @@ class Hours:
     def add_minutes(self, start: datetime, minutes: float) -> datetime | None:
         """The instant ``minutes`` working minutes after ``start`` (None: no working time left)."""
         left = minutes
+        start = start.astimezone(UTC)
         for a, b in self._windows(start):
             lo = max(a, start)
             if b <= lo:

@@ -70,8 +70,14 @@ class SlaPolicyIn(BaseModel):
 
     @model_validator(mode="after")
     def _warn_inside_target(self) -> SlaPolicyIn:
-        if self.warn_before_minutes >= self.first_response_minutes:
-            raise ValueError("warn_before_minutes must be less than first_response_minutes")
+        targets = {
+            "first_response_minutes": self.first_response_minutes,
+            "next_response_minutes": self.next_response_minutes,
+            "resolution_minutes": self.resolution_minutes,
+        }
+        for field, target in targets.items():
+            if self.warn_before_minutes >= target:
+                raise ValueError(f"warn_before_minutes must be less than {field}")
         return self
 
 

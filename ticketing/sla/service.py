@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from deskmate.db import utcnow
 from ticketing import events
-from ticketing.models import Agent, StatusCategory, Ticket, TicketEvent
+from ticketing.models import ACTIVE_CATEGORIES, Agent, Ticket, TicketEvent
 from ticketing.sla.calendar import AlwaysOpen, Hours
 from ticketing.sla.clock import Clock, WorkingTime, clocks
 from ticketing.sla.models import SlaPolicy
@@ -79,7 +79,12 @@ def status_for(
     if policy is None:
         return None
     found = clocks_for(ticket, list(ticket.events), policy, now or utcnow())
-    return {"policy": policy.name, "clocks": {c.metric: c.as_dict() for c in found}}
+    # ``clocks`` holds the current (or latest) next-response cycle; the cycles list has them all.
+    return {
+        "policy": policy.name,
+        "clocks": {c.metric: c.as_dict() for c in found},
+        "next_response_cycles": [c.as_dict() for c in found if c.metric == "next_response"],
+    }
 
 
 @dataclass
@@ -185,13 +190,15 @@ def sweep_batch(
     policies: list[SlaPolicy],
     result: SweepResult,
 ) -> int | None:
-    """Check the next batch of running tickets; returns the last number seen (None: no more).
+    """Check the next batch of active tickets; returns the last number seen (None: no more).
 
-    Rows another sweeper holds are skipped; it is checking them right now.
+    Waiting tickets are checked too: their clocks are paused, but one that ran out before the
+    pause (between two sweeps) is still a breach to report. Rows another sweeper holds are
+    skipped; it is checking them right now.
     """
     query = (
         select(Ticket)
-        .where(Ticket.status_category == StatusCategory.OPEN, Ticket.number > after_number)
+        .where(Ticket.status_category.in_(ACTIVE_CATEGORIES), Ticket.number > after_number)
         .order_by(Ticket.number)
         .limit(batch_size)
         .options(

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
+from deskmate.pagination import Page
 from ticketing import named
-from ticketing.webhooks.models import WebhookDelivery, WebhookSubscription
+from ticketing.listing import page_of, sort_order
+from ticketing.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from ticketing.webhooks.schemas import DeliveryRead, SubscriptionIn, SubscriptionRead
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -20,9 +22,33 @@ def _read(s: WebhookSubscription) -> SubscriptionRead:
     return SubscriptionRead(name=s.name, url=s.url, event_kinds=s.event_kinds, active=s.active)
 
 
-@router.get("", response_model=list[SubscriptionRead])
-def list_subscriptions(session: SessionDep, _token: CanAdmin) -> list[SubscriptionRead]:
-    return [_read(s) for s in session.scalars(select(WebhookSubscription))]
+PageNumber = Annotated[int, Query(ge=1)]
+PerPage = Annotated[int, Query(ge=1, le=100)]
+SubscriptionSort = Literal["name", "-name", "updated_at", "-updated_at"]
+DeliverySort = Literal["created_at", "-created_at", "next_attempt_at", "-next_attempt_at"]
+
+
+@router.get("", response_model=Page[SubscriptionRead])
+def list_subscriptions(
+    session: SessionDep,
+    _token: CanAdmin,
+    active: bool | None = None,
+    sort: SubscriptionSort = "name",
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
+) -> Page[SubscriptionRead]:
+    query = select(WebhookSubscription)
+    if active is not None:
+        query = query.where(WebhookSubscription.active.is_(active))
+    columns = {"name": WebhookSubscription.name, "updated_at": WebhookSubscription.updated_at}
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, WebhookSubscription.name),
+        read=_read,
+    )
 
 
 @router.put("/{name}", response_model=SubscriptionRead)
@@ -42,23 +68,37 @@ def put_subscription(
     return _read(found)
 
 
-@router.get("/{name}/deliveries", response_model=list[DeliveryRead])
+@router.get("/{name}/deliveries", response_model=Page[DeliveryRead])
 def list_deliveries(
     name: str,
     session: SessionDep,
     _token: CanAdmin,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[DeliveryRead]:
+    status: DeliveryStatus | None = None,
+    kind: Annotated[str | None, Query(max_length=50, description="event kind")] = None,
+    sort: DeliverySort = "-created_at",
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
+) -> Page[DeliveryRead]:
     subscription = named.by_name_or_raise(
         session, WebhookSubscription, name, "webhook subscription"
     )
-    rows = session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == subscription.id)
-        .order_by(WebhookDelivery.created_at.desc())
-        .limit(limit)
+    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    if kind is not None:
+        query = query.where(WebhookDelivery.kind == kind)
+    columns = {
+        "created_at": WebhookDelivery.created_at,
+        "next_attempt_at": WebhookDelivery.next_attempt_at,
+    }
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, WebhookDelivery.id),
+        read=_delivery,
     )
-    return [_delivery(r) for r in rows]
 
 
 def _delivery(row: WebhookDelivery) -> DeliveryRead:

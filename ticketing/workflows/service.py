@@ -10,6 +10,7 @@ from experts.service import record_ticket_resolution
 from ticketing import events
 from ticketing.concurrency import flush_or_conflict
 from ticketing.models import DUPLICATE_STATUS, StatusCategory, Ticket, TicketType
+from ticketing.workflows import rules
 from ticketing.workflows.defaults import DEFAULT_WORKFLOWS
 from ticketing.workflows.models import Workflow
 from ticketing.workflows.schemas import TransitionRequest, WorkflowDefinition, WorkflowRead
@@ -41,6 +42,7 @@ def save(
     session: Session, *, ticket_type: TicketType, definition: WorkflowDefinition, actor: str
 ) -> Workflow:
     """Store a new definition. Statuses that open tickets still use must stay, or they'd strand."""
+    rules.check(ticket_type, definition)
     in_use = set(
         session.scalars(
             select(Ticket.status)

@@ -143,6 +143,19 @@ def test_routing_rules_are_admin_data(
     )
     assert no_team.status_code == 422 and "ghost" in no_team.json()["detail"]
     listed = api.get("/api/v1/routing/rules", headers=headers_for(Role.AGENT)).json()
-    assert [r["name"] for r in listed] == ["core-to-vip"]
+    assert [r["name"] for r in listed["items"]] == ["core-to-vip"]
+    second = rule | {"name": "late", "position": 1, "enabled": False}
+    assert api.put("/api/v1/routing/rules/late", json=second, headers=admin).status_code == 201
+    for query, expected in (
+        ("", ["late", "core-to-vip"]),  # the order routing tries them in
+        ("?sort=name", ["core-to-vip", "late"]),
+        ("?enabled=false", ["late"]),
+        ("?team=ghost", []),
+        ("?per_page=1&page=2", ["core-to-vip"]),
+    ):
+        page = api.get(f"/api/v1/routing/rules{query}", headers=admin).json()
+        assert [r["name"] for r in page["items"]] == expected, query
+    assert api.get("/api/v1/routing/rules?sort=team", headers=admin).status_code == 422
+    assert api.delete("/api/v1/routing/rules/late", headers=admin).status_code == 204
     assert api.delete("/api/v1/routing/rules/core-to-vip", headers=admin).status_code == 204
     assert api.delete("/api/v1/routing/rules/core-to-vip", headers=admin).status_code == 404

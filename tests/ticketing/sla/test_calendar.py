@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ticketing.sla.calendar import AlwaysOpen, Hours
+from ticketing.sla.calendar import DAYS, AlwaysOpen, Hours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = Hours.from_data(
@@ -44,3 +44,16 @@ def test_no_calendar_means_every_minute_counts() -> None:
     start = at(19, 3)
     assert AlwaysOpen().minutes_between(start, start + timedelta(hours=2)) == 120
     assert AlwaysOpen().add_minutes(start, 30) == start + timedelta(minutes=30)
+
+
+def test_the_days_the_clocks_change_count_their_real_length() -> None:
+    always = Hours.from_data("Europe/Berlin", {d: [["00:00", "00:00"]] for d in DAYS}, [])
+    night = Hours.from_data("Europe/Berlin", {d: [["01:00", "04:00"]] for d in DAYS}, [])
+    autumn = datetime(2026, 10, 25, tzinfo=BERLIN)  # clocks go back at 03:00
+    spring = datetime(2026, 3, 29, tzinfo=BERLIN)  # clocks go forward at 02:00
+    assert always.minutes_between(autumn, datetime(2026, 10, 26, tzinfo=BERLIN)) == 25 * 60
+    assert always.minutes_between(spring, datetime(2026, 3, 30, tzinfo=BERLIN)) == 23 * 60
+    assert night.minutes_between(autumn, autumn + timedelta(days=1)) == 4 * 60
+    assert night.minutes_between(spring, spring + timedelta(days=1)) == 2 * 60
+    # 01:00 summer time is 23:00 UTC; 200 real minutes later it is 03:20 winter time.
+    assert night.add_minutes(autumn, 200) == datetime(2026, 10, 25, 2, 20, tzinfo=UTC)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -8,23 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.ticketing.factories import add_agent, add_team, open_ticket
-from tests.ticketing.sla.factories import add_policy
+from tests.ticketing.sla.factories import (
+    add_policy,
+    committed_open_tickets,
+    concurrent_sweeps,
+    sweep_once,
+)
 from ticketing.models import Ticket, TicketEvent
-from ticketing.sla import tasks
-from ticketing.sla.service import SweepResult, load_policies, policy_for, status_for, sweep_batch
-
-
-def _sweep(session: Session, now) -> SweepResult:  # type: ignore[no-untyped-def]
-    result = SweepResult()
-    sweep_batch(
-        session,
-        after_number=0,
-        batch_size=100,
-        now=now,
-        policies=load_policies(session),
-        result=result,
-    )
-    return result
+from ticketing.sla.service import load_policies, policy_for, status_for
 
 
 def _kinds(ticket: Ticket) -> list[str]:
@@ -56,19 +46,19 @@ def test_warning_then_breach_to_the_lead_then_supervisor_each_once(session: Sess
     add_policy(session)
     ticket = open_ticket(session)
     start = ticket.created_at
-    assert _sweep(session, start + timedelta(minutes=30)).warnings == 0
-    assert _sweep(session, start + timedelta(minutes=50)).warnings == 1  # first response only
-    assert _sweep(session, start + timedelta(minutes=55)).warnings == 0
+    assert sweep_once(session, start + timedelta(minutes=30)).warnings == 0
+    assert sweep_once(session, start + timedelta(minutes=50)).warnings == 1  # first response only
+    assert sweep_once(session, start + timedelta(minutes=55)).warnings == 0
     warning = next(e for e in ticket.events if e.kind == "sla.warning")
     assert warning.data["metric"] == "first_response"
     assert warning.data["notify"] == ["ada@lumora.example"]
-    breach = _sweep(session, start + timedelta(minutes=61))
+    breach = sweep_once(session, start + timedelta(minutes=61))
     assert breach.breaches == 1 and breach.escalations == 0
     breached = next(e for e in ticket.events if e.kind == "sla.breached")
     assert breached.data["escalated_to"] == ["lead@lumora.example"]
-    assert _sweep(session, start + timedelta(minutes=100)).breaches == 0
-    assert _sweep(session, start + timedelta(minutes=121)).escalations == 1
-    assert _sweep(session, start + timedelta(minutes=200)).escalations == 0
+    assert sweep_once(session, start + timedelta(minutes=100)).breaches == 0
+    assert sweep_once(session, start + timedelta(minutes=121)).escalations == 1
+    assert sweep_once(session, start + timedelta(minutes=200)).escalations == 0
     assert _kinds(ticket) == ["sla.warning", "sla.breached", "sla.escalated"]
     shown = status_for(session, ticket=ticket, now=start + timedelta(minutes=200))
     assert shown is not None and shown["policy"] == "default"
@@ -85,33 +75,35 @@ def test_waiting_tickets_are_not_warned(session: Session) -> None:
         workflows.transition(
             session, ticket=ticket, request=TransitionRequest(to=status), actor="agent:a"
         )
-    assert _sweep(session, ticket.created_at + timedelta(minutes=59)).checked == 0
-    assert _kinds(ticket) == []
+    assert sweep_once(session, ticket.created_at + timedelta(minutes=59)).checked == 1
+    assert _kinds(ticket) == []  # paused at once: nothing to warn about
+
+
+def test_a_breach_just_before_a_pause_is_still_reported(session: Session) -> None:
+    """The clock ran out at minute 60, the ticket went to waiting at 62, no sweep in between."""
+    from ticketing.workflows import service as workflows
+    from ticketing.workflows.schemas import TransitionRequest
+
+    add_policy(session)
+    ticket = open_ticket(session)
+    start = next(e.created_at for e in ticket.events if e.kind == "created")
+    for minute, status in ((1, "triaged"), (62, "waiting_on_customer")):
+        workflows.transition(
+            session, ticket=ticket, request=TransitionRequest(to=status), actor="agent:a"
+        )
+        ticket.events[-1].created_at = start + timedelta(minutes=minute)
+    swept = sweep_once(session, start + timedelta(minutes=300))
+    assert (swept.warnings, swept.breaches, swept.escalations) == (0, 1, 0)
+    breach = next(e for e in ticket.events if e.kind == "sla.breached")
+    assert breach.data["metric"] == "first_response" and breach.data["elapsed_minutes"] == 62
+    # Paused, the overdue time does not grow: no supervisor escalation while it waits.
+    assert sweep_once(session, start + timedelta(minutes=900)).escalations == 0
 
 
 @pytest.mark.postgres
 def test_two_concurrent_sweepers_warn_once_per_ticket(committed: sessionmaker[Session]) -> None:
-    with committed() as session:
-        if session.get_bind().dialect.name != "postgresql":
-            pytest.skip("several sweepers at once need PostgreSQL (SKIP LOCKED)")
-        add_policy(session)
-        for i in range(60):
-            open_ticket(session, description=f"ticket {i}")
-        session.commit()
-        latest = max(session.scalars(select(Ticket.created_at)))
-    now = latest + timedelta(minutes=50)
-    start = threading.Barrier(2)
-    results: list[SweepResult] = []
-
-    def sweeper() -> None:
-        start.wait()
-        results.append(tasks.sweep(committed, now=now, batch_size=4))
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    latest = committed_open_tickets(committed, 60)
+    results = concurrent_sweeps(committed, now=latest + timedelta(minutes=50), batch_size=4)
     assert sum(r.warnings for r in results) == 60
     with committed() as session:
         warned = list(

@@ -67,7 +67,7 @@ def test_events_are_delivered_signed_and_retried_with_the_same_delivery_id(
         "event_kinds": ["created", "sla.*"],
     }
     assert api.put("/api/v1/webhooks/slack", json=subscription, headers=admin).status_code == 201
-    assert "secret" not in api.get("/api/v1/webhooks", headers=admin).json()[0]
+    assert "secret" not in api.get("/api/v1/webhooks", headers=admin).json()["items"][0]
     short = api.put(
         "/api/v1/webhooks/x", json=subscription | {"name": "x", "secret": "short"}, headers=admin
     )
@@ -111,8 +111,9 @@ def test_events_are_delivered_signed_and_retried_with_the_same_delivery_id(
     payload = json.loads(body)
     assert payload["delivery_id"] == str(delivery.id) and payload["kind"] == "created"
     assert payload["ticket"]["reference"] == created["reference"]
-    listed = api.get("/api/v1/webhooks/slack/deliveries", headers=admin).json()
-    assert listed[0]["status"] == "delivered" and listed[0]["attempts"] == 2
+    listed = api.get("/api/v1/webhooks/slack/deliveries?kind=created", headers=admin).json()
+    assert listed["total"] == 1
+    assert listed["items"][0]["status"] == "delivered" and listed["items"][0]["attempts"] == 2
 
 
 def test_unreachable_receivers_back_off_then_give_up(

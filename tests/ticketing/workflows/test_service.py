@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from deskmate.errors import BadRequest, Conflict
+from deskmate.errors import BadRequest, Conflict, Unprocessable
 from tests.ticketing.factories import open_ticket
 from ticketing.models import StatusCategory, TicketType
 from ticketing.workflows import service
@@ -127,3 +127,44 @@ def test_admins_change_workflows_without_code(session: Session) -> None:
 def test_inconsistent_definitions_are_rejected(broken: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         WorkflowDefinition.model_validate(DEFAULT_WORKFLOWS["request"] | broken)
+
+
+@pytest.mark.parametrize(
+    ("ticket_type", "transition", "missing"),
+    [
+        (
+            "complaint",
+            {"from": "investigating", "to": "resolved", "requires": ["outcome"]},
+            "reason",
+        ),
+        ("complaint", {"from": "investigating", "to": "confirmed"}, "outcome, reason"),
+        ("suggestion", {"from": "under_review", "to": "declined"}, "reason"),
+        ("suggestion", {"from": "received", "to": "implemented"}, "reason"),
+    ],
+)
+def test_edited_workflows_keep_the_reasons_complaints_and_suggestions_need(
+    session: Session, ticket_type: str, transition: dict[str, object], missing: str
+) -> None:
+    default = DEFAULT_WORKFLOWS[ticket_type]
+    edited = default | {"transitions": [*default["transitions"], transition]}
+    with pytest.raises(Unprocessable) as refused:
+        service.save(
+            session,
+            ticket_type=TicketType(ticket_type),
+            definition=WorkflowDefinition.model_validate(edited),
+            actor="admin:root",
+        )
+    assert f"missing: {missing}" in refused.value.detail
+    assert service.read(session, TicketType(ticket_type)).is_default  # nothing was saved
+    # Between open statuses, or on from a finished one, nothing is required.
+    extra = {"complaint": {"from": "new", "to": "investigating"}}.get(
+        ticket_type, {"from": "adopted", "to": "declined"}
+    )
+    service.save(
+        session,
+        ticket_type=TicketType(ticket_type),
+        definition=WorkflowDefinition.model_validate(
+            default | {"transitions": [*default["transitions"], extra]}
+        ),
+        actor="admin:root",
+    )

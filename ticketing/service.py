@@ -152,10 +152,13 @@ def create_ticket(
     if tier == CustomerTier.CORE and data.priority is None:
         ticket.priority = bumped(ticket.priority)
         reasons.append(f"core customer: priority raised to {ticket.priority}")
-    session.add(ticket)
+    # Routed before it joins the session, so that the queries routing makes do not flush it
+    # early: the ticket is written once, with its team and assignee (one INSERT, no UPDATE).
     decision = route(session, ticket=ticket, tier=tier, skills=skills)
-    ticket.team_id = decision.team.id if decision.team else None
-    ticket.assignee_id = decision.agent.id if decision.agent else None
+    ticket.customer = customer
+    ticket.team = decision.team
+    ticket.assignee = decision.agent
+    session.add(ticket)
     events.record(
         session,
         ticket=ticket,
@@ -182,6 +185,8 @@ def create_ticket(
         },
     )
     if idempotency_key:
+        # The key refers to the ticket row but has no relationship the flush could order by.
+        session.flush()
         session.add(
             IdempotencyKey(
                 scope="tickets",
@@ -194,7 +199,8 @@ def create_ticket(
         session.flush()
     except IntegrityError as exc:
         raise Conflict("A request with this Idempotency-Key is being processed; retry.") from exc
-    session.refresh(ticket)
+    # No refresh: every column has its value from Python, and team, assignee and customer are
+    # the instances set above.
     return ticket, True
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ticketing.models import (
     ACTIVE_CATEGORIES,
@@ -65,6 +66,30 @@ def get_by_number(session: Session, number: int) -> Ticket | None:
             selectinload(Ticket.events),
         )
     )
+
+
+def get_for_detail(session: Session, number: int) -> tuple[Ticket, CsatRating | None] | None:
+    """A ticket for its page, in two queries: the ticket with its team, assignee, customer and
+    rating (at most one per ticket) joined in; then its events, set as the loaded
+    ``ticket.events`` (the relationship's loader machinery costs more than the query)."""
+    row = session.execute(
+        select(Ticket, CsatRating)
+        .outerjoin(CsatRating, CsatRating.ticket_id == Ticket.id)
+        .where(Ticket.number == number)
+        .options(
+            # The page shows only the names of the team and the assignee: their skills,
+            # languages and products (JSON) are not read; anything else loads when touched.
+            joinedload(Ticket.team).load_only(Team.name),
+            joinedload(Ticket.assignee).load_only(Agent.name),
+            joinedload(Ticket.customer),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    ticket, csat = row
+    if "events" not in ticket.__dict__:  # not already loaded in this session
+        set_committed_value(ticket, "events", events_of(session, ticket.id))
+    return ticket, csat
 
 
 def _filtered(query: Select[Any], filters: TicketFilters) -> Select[Any]:

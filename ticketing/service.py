@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import uuid
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from ticketing.customers.schemas import CustomerRead
 from ticketing.customers.service import resolve_customer
 from ticketing.models import (
     PRIORITY_ORDER,
+    CsatRating,
     IdempotencyKey,
     MessageAuthor,
     Priority,
@@ -67,14 +69,21 @@ def to_read(ticket: Ticket) -> TicketRead:
 
 
 def to_detail(
-    session: Session, ticket: Ticket, *, include_notes: bool, sla: dict[str, object] | None = None
+    session: Session,
+    ticket: Ticket,
+    *,
+    include_notes: bool,
+    sla: dict[str, object] | None = None,
+    csat: CsatRating | Literal["load"] | None = "load",
 ) -> TicketDetail:
+    """The ticket page; ``csat`` is the rating if the caller loaded it already."""
     messages = [
         m
         for m in repository.messages_of(session, ticket.id)
         if include_notes or m.author_kind != MessageAuthor.NOTE
     ]
-    csat = repository.csat_of(session, ticket.id)
+    if csat == "load":
+        csat = repository.csat_of(session, ticket.id)
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     return TicketDetail(
         **to_read(ticket).model_dump(),
@@ -207,6 +216,16 @@ def create_ticket(
 def get_ticket(session: Session, *, reference: str) -> Ticket | None:
     number = parse_reference(reference)
     return repository.get_by_number(session, number) if number is not None else None
+
+
+def get_for_detail_or_raise(
+    session: Session, *, reference: str
+) -> tuple[Ticket, CsatRating | None]:
+    number = parse_reference(reference)
+    found = repository.get_for_detail(session, number) if number is not None else None
+    if found is None:
+        raise NotFound(f"No ticket with reference {reference.strip()[:40]!r}.")
+    return found
 
 
 def get_ticket_or_raise(session: Session, *, reference: str) -> Ticket:

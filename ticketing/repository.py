@@ -165,6 +165,22 @@ def team_agents(session: Session, team_id: uuid.UUID) -> list[Agent]:
     )
 
 
+def team_agents_with_load(
+    session: Session, team_id: uuid.UUID
+) -> tuple[list[Agent], dict[uuid.UUID, int]]:
+    """``team_agents`` and their ``open_load`` in one query (one round trip per routed ticket)."""
+    active = (
+        select(func.count())
+        .where(Ticket.assignee_id == Agent.id, Ticket.status_category.in_(ACTIVE_CATEGORIES))
+        .correlate(Agent)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Agent, active).where(Agent.team_id == team_id).order_by(Agent.email)
+    ).all()
+    return [row[0] for row in rows], {row[0].id: int(row[1]) for row in rows if row[1]}
+
+
 def open_load(session: Session, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not agent_ids:
         return {}

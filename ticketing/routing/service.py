@@ -125,10 +125,8 @@ def pick_agent(
     skills: SkillSource,
     exclude: Collection[uuid.UUID] = (),
 ) -> Agent | None:
-    agents = [
-        a for a in repository.team_agents(session, team.id) if a.available and a.id not in exclude
-    ]
-    load = repository.open_load(session, [a.id for a in agents])
+    members, load = repository.team_agents_with_load(session, team.id)
+    agents = [a for a in members if a.available and a.id not in exclude]
     free = [a for a in agents if load.get(a.id, 0) < a.capacity]
     if not free:
         reasons.append(f"no agent of {team.key} is available under capacity; left with the team")

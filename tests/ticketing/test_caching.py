@@ -250,3 +250,32 @@ def test_statements_per_create_and_per_read(
     # the ticket (joined with rating, team, assignee, customer); its events; its messages.
     # No token, SLA policy, calendar or workflow lookups: those come from the caches.
     assert seen == ["SELECT", "SELECT", "SELECT"], seen
+
+
+def test_subscriptions_are_read_once_per_transaction_and_a_new_one_is_seen(
+    session: Session, open_ticket_in: Callable[..., Any], connection: Connection
+) -> None:
+    from ticketing.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    looked: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "FROM webhook_subscriptions" in args[2]:
+            looked.append(args[2])
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        open_ticket_in(session)  # two events
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert len(looked) == 1
+    session.add(WebhookSubscription(name="crm", url="https://crm.example/hook", secret="s" * 32))
+    session.flush()  # written in this transaction: the remembered (empty) list is dropped
+    ticket = open_ticket_in(session)
+    deliveries = session.query(WebhookDelivery).all()
+    assert {d.kind for d in deliveries} == {"created", "routed"}
+    assert all(d.payload["ticket"]["reference"] == ticket.reference for d in deliveries)
+    session.query(WebhookSubscription).filter_by(name="crm").one().active = False
+    session.flush()
+    open_ticket_in(session)
+    assert session.query(WebhookDelivery).count() == 2  # none for the deactivated one

@@ -26,6 +26,7 @@ from deskmate import models as _models  # noqa: F401  # every table, and the aud
 from deskmate.audit.api import router as audit_router
 from deskmate.audit.middleware import install_request_ids
 from deskmate.auth.api import router as auth_router
+from deskmate.body_limit import BodyLimit
 from deskmate.db import get_engine, make_session_factory
 from deskmate.errors import DeskmateError
 from deskmate.privacy.api import router as privacy_router
@@ -125,14 +126,7 @@ def create_app(
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.detail))
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _error(
-                413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes."
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
 
     app.include_router(chat_router)
     app.include_router(handoff_router)

@@ -1,8 +1,12 @@
 """``deskmate bench api``: ticket creates and reads per second through the real HTTP stack, and
 list-query p95 at 10k / 100k / 1M tickets, on SQLite and on a throwaway PostgreSQL database.
 
-The app runs under uvicorn on a free loopback port in this process (knowledge models are not
-loaded: the ticket API does not need them); N client threads each hold a keep-alive connection.
+The app runs under uvicorn (httptools, uvloop) in its own process(es) on a free loopback port
+(knowledge models are not loaded: the ticket API does not need them); N client threads here each
+hold a keep-alive connection. Creates are real ``POST /api/v1/tickets`` (routing, SLA, audit,
+webhooks outbox as in production); reads are ``GET /api/v1/tickets/{ref}`` spread over every
+ticket created. Each run reports the CPU ms per request of the client, the server and the
+database (``deskmate/bench_cpu.py``), the load average, and pool timeouts seen in the server log.
 Rows for the list figures are bulk-loaded directly (PostgreSQL COPY, SQLite executemany).
 """
 
@@ -32,8 +36,10 @@ from deskmate import migrate
 from deskmate.auth.models import Role
 from deskmate.auth.service import create_token
 from deskmate.bench import _percentile
+from deskmate.bench_cpu import CpuMeter
 from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.settings import Settings
+from ticketing.models import format_reference
 
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PRODUCTS = ["Lumora Hub", "Lumora Cam", "Lumora Thermostat", "Lumora Doorbell", "Lumora App"]
@@ -48,6 +54,8 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    cpu: dict[str, object] = field(default_factory=dict)
+    pool_timeouts: int = 0
 
     @property
     def per_second(self) -> float:
@@ -64,6 +72,8 @@ class LoadResult:
             "per_second": round(self.per_second, 1),
             "p50_ms": round(_percentile(lat, 0.5), 1),
             "p95_ms": round(_percentile(lat, 0.95), 1),
+            "pool_timeouts": self.pool_timeouts,
+            **self.cpu,
             "error_samples": self.error_samples[:3],
         }
 
@@ -105,8 +115,24 @@ def make_bench_app() -> object:
     )
 
 
+@dataclass
+class Server:
+    base: str
+    engine: Engine
+    pid: int
+    log: Path
+
+    def pool_timeouts(self) -> int:
+        """Times the server logged that a request waited too long for a database connection."""
+        try:
+            logged = self.log.read_text(errors="replace")
+        except OSError:
+            return 0
+        return logged.count("QueuePool limit")
+
+
 @contextmanager
-def serve(url: str, workdir: Path, *, workers: int) -> Iterator[tuple[str, Engine]]:
+def serve(url: str, workdir: Path, *, workers: int) -> Iterator[Server]:
     """The real app under uvicorn in its own process(es) on loopback, so that the clients here
     do not share an interpreter lock with the server."""
     port = _free_port()
@@ -123,6 +149,10 @@ def serve(url: str, workdir: Path, *, workers: int) -> Iterator[tuple[str, Engin
         str(port),
         "--workers",
         str(workers),
+        "--http",
+        "httptools",
+        "--loop",
+        "uvloop",
         "--log-level",
         "warning",
         "--no-access-log",
@@ -141,7 +171,7 @@ def serve(url: str, workdir: Path, *, workers: int) -> Iterator[tuple[str, Engin
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        yield base, engine
+        yield Server(base=base, engine=engine, pid=process.pid, log=workdir / "server.log")
     finally:
         process.terminate()
         try:
@@ -167,7 +197,7 @@ def prepare(url: str) -> str:
 
 
 def _load(
-    base: str,
+    server: Server,
     token: str,
     *,
     clients: int,
@@ -176,6 +206,9 @@ def _load(
     request: Callable[[httpx.Client, int], httpx.Response],
     ok_status: int,
 ) -> LoadResult:
+    base = server.base
+    meter = CpuMeter(server.pid, server.engine)
+    timeouts_before = server.pool_timeouts()
     result = LoadResult(operation=operation, clients=clients, ok=0, errors=0, seconds=seconds)
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
@@ -212,12 +245,15 @@ def _load(
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
+    before = meter.snapshot()
     stop_at[0] = time.monotonic() + seconds
     start.wait()
     began = time.monotonic()
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - began
+    result.cpu = meter.report(before, meter.snapshot(), result.ok + result.errors)
+    result.pool_timeouts = server.pool_timeouts() - timeouts_before
     return result
 
 
@@ -231,9 +267,9 @@ def _create(http: httpx.Client, n: int) -> httpx.Response:
     return http.post("/api/v1/tickets", json=body)
 
 
-def throughput(base: str, token: str, *, clients: int, seconds: float) -> list[LoadResult]:
+def throughput(server: Server, token: str, *, clients: int, seconds: float) -> list[LoadResult]:
     created = _load(
-        base,
+        server,
         token,
         clients=clients,
         seconds=seconds,
@@ -241,15 +277,21 @@ def throughput(base: str, token: str, *, clients: int, seconds: float) -> list[L
         request=_create,
         ok_status=201,
     )
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
-        page = http.get("/api/v1/tickets", params={"per_page": 100}).json()
-    references = [t["reference"] for t in page["items"]] or ["DM-000001"]
+    with server.engine.connect() as connection:
+        top = int(connection.execute(text("SELECT coalesce(max(number), 1) FROM tickets")).one()[0])
 
     def read(http: httpx.Client, n: int) -> httpx.Response:
-        return http.get(f"/api/v1/tickets/{references[n % len(references)]}")
+        # Every ticket there is, in a scattered order (7919 is prime, so all are visited).
+        return http.get(f"/api/v1/tickets/{format_reference(1 + (n * 7919) % top)}")
 
     reads = _load(
-        base, token, clients=clients, seconds=seconds, operation="read", request=read, ok_status=200
+        server,
+        token,
+        clients=clients,
+        seconds=seconds,
+        operation="read",
+        request=read,
+        ok_status=200,
     )
     return [created, reads]
 
@@ -401,14 +443,15 @@ def run(
             throwaway_database(kind, Path(tmp)) as url,
         ):
             token = prepare(url)
-            with serve(url, Path(tmp), workers=workers) as (base, engine):
+            with serve(url, Path(tmp), workers=workers) as server:
+                base, engine = server.base, server.engine
                 progress(
                     f"{kind}: {clients} clients, {workers} server worker(s), {seconds:.0f} s each"
                 )
-                for item in throughput(base, token, clients=clients, seconds=seconds):
+                for item in throughput(server, token, clients=clients, seconds=seconds):
                     report["throughput"].append(item.row(kind))
                 progress(f"{kind}: twice the concurrency ({2 * clients} clients)")
-                for item in throughput(base, token, clients=2 * clients, seconds=seconds):
+                for item in throughput(server, token, clients=2 * clients, seconds=seconds):
                     report["throughput"].append(item.row(kind))
                 agents, assignee = _agents(engine)
                 for size in sizes:

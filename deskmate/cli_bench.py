@@ -86,24 +86,26 @@ def bench_api(
         typer.echo(bench.dumps(report))
         return
     table = Table(title=f"ticket API throughput (uvicorn on loopback, {workers} worker(s))")
-    for column in ("database", "operation", "clients", "ok", "errors", "per s", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="right")
+    columns = {
+        "database": "database",
+        "operation": "operation",
+        "clients": "clients",
+        "ok": "ok",
+        "errors": "errors",
+        "pool_timeouts": "pool t/o",
+        "per_second": "per s",
+        "p50_ms": "p50 ms",
+        "p95_ms": "p95 ms",
+        "client_cpu_ms": "client CPU ms/req",
+        "server_cpu_ms": "server CPU ms/req",
+        "database_cpu_ms": "db CPU ms/req",
+        "other_busy_cores": "other work (cores)",
+        "loadavg": "loadavg",
+    }
+    for title in columns.values():
+        table.add_column(title, justify="right")
     for row in report["throughput"]:
-        table.add_row(
-            *(
-                str(row[k])
-                for k in (
-                    "database",
-                    "operation",
-                    "clients",
-                    "ok",
-                    "errors",
-                    "per_second",
-                    "p50_ms",
-                    "p95_ms",
-                )
-            )
-        )
+        table.add_row(*("-" if row.get(k) is None else str(row.get(k)) for k in columns))
     console.print(table)
     for row in report["throughput"]:
         for sample in row["error_samples"]:  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from deskmate.audit.context import Actor, set_session_actor
 from deskmate.auth.models import Role
 from deskmate.auth.permissions import roles_for
 from deskmate.auth.principal import Principal
-from deskmate.auth.service import authenticate, ensure_role
+from deskmate.auth.service import ensure_role, principal_for_token
 from deskmate.auth.users import principal_from_session
 from deskmate.settings import Settings
 
@@ -63,8 +63,7 @@ def current_principal(request: Request, session: Session) -> Principal:
             csrf_header=(request.headers.get(CSRF_HEADER) or "") if unsafe else None,
             csrf_cookie=request.cookies.get(CSRF_COOKIE),
         )
-    token = authenticate(session, token=bearer)
-    return Principal(name=token.name, role=Role(token.role))
+    return principal_for_token(session, token=bearer)
 
 
 def require_roles(*roles: Role) -> Callable[..., Principal]:

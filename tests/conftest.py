@@ -94,6 +94,17 @@ def migrated_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Tests roll their transactions back behind the per-process caches (deskmate/cache.py):
+    start and end every test with them empty."""
+    from deskmate.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 @pytest.fixture
 def connection(migrated_engine: Engine) -> Iterator[Connection]:
     with migrated_engine.connect() as connection:

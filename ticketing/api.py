@@ -62,12 +62,13 @@ def actor_of(principal: Principal) -> str:
 
 
 def _detail(session: SessionDep, reference: str, token: Principal) -> TicketDetail:
-    ticket = service.get_ticket_or_raise(session, reference=reference)
+    ticket, csat = service.get_for_detail_or_raise(session, reference=reference)
     return service.to_detail(
         session,
         ticket,
         include_notes=token.role != Role.INTEGRATION,
         sla=sla_service.status_for(session, ticket=ticket),
+        csat=csat,
     )
 
 

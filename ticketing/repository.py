@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ticketing.models import (
     ACTIVE_CATEGORIES,
@@ -65,6 +66,44 @@ def get_by_number(session: Session, number: int) -> Ticket | None:
             selectinload(Ticket.events),
         )
     )
+
+
+def _detail_query() -> Select[Ticket, CsatRating]:
+    return (
+        select(Ticket, CsatRating)
+        .outerjoin(CsatRating, CsatRating.ticket_id == Ticket.id)
+        .where(Ticket.number == bindparam("number"))
+        .options(
+            # The page shows only the names of the team and the assignee: their skills,
+            # languages and products (JSON) are not read; anything else loads when touched.
+            joinedload(Ticket.team).load_only(Team.name),
+            joinedload(Ticket.assignee).load_only(Agent.name),
+            joinedload(Ticket.customer),
+        )
+    )
+
+
+# Built once: composing the statement cost more CPU than PostgreSQL spends answering it.
+_DETAIL = _detail_query()
+_EVENTS = (
+    select(TicketEvent)
+    .where(TicketEvent.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketEvent.created_at)
+)
+
+
+def get_for_detail(session: Session, number: int) -> tuple[Ticket, CsatRating | None] | None:
+    """A ticket for its page, in two queries: the ticket with its team, assignee, customer and
+    rating (at most one per ticket) joined in; then its events, set as the loaded
+    ``ticket.events`` (the relationship's loader machinery costs more than the query)."""
+    row = session.execute(_DETAIL, {"number": number}).one_or_none()
+    if row is None:
+        return None
+    ticket, csat = row
+    if "events" not in ticket.__dict__:  # not already loaded in this session
+        events = list(session.scalars(_EVENTS, {"ticket_id": ticket.id}))
+        set_committed_value(ticket, "events", events)
+    return ticket, csat
 
 
 def _filtered(query: Select[Any], filters: TicketFilters) -> Select[Any]:
@@ -140,6 +179,25 @@ def team_agents(session: Session, team_id: uuid.UUID) -> list[Agent]:
     )
 
 
+_ACTIVE_LOAD = (
+    select(func.count())
+    .where(Ticket.assignee_id == Agent.id, Ticket.status_category.in_(ACTIVE_CATEGORIES))
+    .correlate(Agent)
+    .scalar_subquery()
+)
+_AGENTS_WITH_LOAD = (
+    select(Agent, _ACTIVE_LOAD).where(Agent.team_id == bindparam("team_id")).order_by(Agent.email)
+)
+
+
+def team_agents_with_load(
+    session: Session, team_id: uuid.UUID
+) -> tuple[list[Agent], dict[uuid.UUID, int]]:
+    """``team_agents`` and their ``open_load`` in one query (one round trip per routed ticket)."""
+    rows = session.execute(_AGENTS_WITH_LOAD, {"team_id": team_id}).all()
+    return [row[0] for row in rows], {row[0].id: int(row[1]) for row in rows if row[1]}
+
+
 def open_load(session: Session, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not agent_ids:
         return {}
@@ -167,14 +225,15 @@ def get_idempotency_key(session: Session, *, scope: str, key: str) -> Idempotenc
     )
 
 
+_MESSAGES = (
+    select(TicketMessage)
+    .where(TicketMessage.ticket_id == bindparam("ticket_id"))
+    .order_by(TicketMessage.created_at)
+)
+
+
 def messages_of(session: Session, ticket_id: uuid.UUID) -> list[TicketMessage]:
-    return list(
-        session.scalars(
-            select(TicketMessage)
-            .where(TicketMessage.ticket_id == ticket_id)
-            .order_by(TicketMessage.created_at)
-        )
-    )
+    return list(session.scalars(_MESSAGES, {"ticket_id": ticket_id}))
 
 
 def message_by_channel_id(session: Session, channel: str, message_id: str) -> TicketMessage | None:

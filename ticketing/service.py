@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import uuid
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from ticketing.customers.schemas import CustomerRead
 from ticketing.customers.service import resolve_customer
 from ticketing.models import (
     PRIORITY_ORDER,
+    CsatRating,
     IdempotencyKey,
     MessageAuthor,
     Priority,
@@ -67,14 +69,21 @@ def to_read(ticket: Ticket) -> TicketRead:
 
 
 def to_detail(
-    session: Session, ticket: Ticket, *, include_notes: bool, sla: dict[str, object] | None = None
+    session: Session,
+    ticket: Ticket,
+    *,
+    include_notes: bool,
+    sla: dict[str, object] | None = None,
+    csat: CsatRating | Literal["load"] | None = "load",
 ) -> TicketDetail:
+    """The ticket page; ``csat`` is the rating if the caller loaded it already."""
     messages = [
         m
         for m in repository.messages_of(session, ticket.id)
         if include_notes or m.author_kind != MessageAuthor.NOTE
     ]
-    csat = repository.csat_of(session, ticket.id)
+    if csat == "load":
+        csat = repository.csat_of(session, ticket.id)
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     return TicketDetail(
         **to_read(ticket).model_dump(),
@@ -152,10 +161,13 @@ def create_ticket(
     if tier == CustomerTier.CORE and data.priority is None:
         ticket.priority = bumped(ticket.priority)
         reasons.append(f"core customer: priority raised to {ticket.priority}")
-    session.add(ticket)
+    # Routed before it joins the session, so that the queries routing makes do not flush it
+    # early: the ticket is written once, with its team and assignee (one INSERT, no UPDATE).
     decision = route(session, ticket=ticket, tier=tier, skills=skills)
-    ticket.team_id = decision.team.id if decision.team else None
-    ticket.assignee_id = decision.agent.id if decision.agent else None
+    ticket.customer = customer
+    ticket.team = decision.team
+    ticket.assignee = decision.agent
+    session.add(ticket)
     events.record(
         session,
         ticket=ticket,
@@ -182,6 +194,8 @@ def create_ticket(
         },
     )
     if idempotency_key:
+        # The key refers to the ticket row but has no relationship the flush could order by.
+        session.flush()
         session.add(
             IdempotencyKey(
                 scope="tickets",
@@ -194,13 +208,24 @@ def create_ticket(
         session.flush()
     except IntegrityError as exc:
         raise Conflict("A request with this Idempotency-Key is being processed; retry.") from exc
-    session.refresh(ticket)
+    # No refresh: every column has its value from Python, and team, assignee and customer are
+    # the instances set above.
     return ticket, True
 
 
 def get_ticket(session: Session, *, reference: str) -> Ticket | None:
     number = parse_reference(reference)
     return repository.get_by_number(session, number) if number is not None else None
+
+
+def get_for_detail_or_raise(
+    session: Session, *, reference: str
+) -> tuple[Ticket, CsatRating | None]:
+    number = parse_reference(reference)
+    found = repository.get_for_detail(session, number) if number is not None else None
+    if found is None:
+        raise NotFound(f"No ticket with reference {reference.strip()[:40]!r}.")
+    return found
 
 
 def get_ticket_or_raise(session: Session, *, reference: str) -> Ticket:

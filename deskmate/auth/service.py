@@ -14,9 +14,19 @@ from sqlalchemy.orm import Session
 
 from deskmate.auth.models import ApiToken, Role
 from deskmate.auth.principal import Principal
+from deskmate.cache import ProcessCache
 from deskmate.errors import NotAuthenticated, NotPermitted
 
 TOKEN_PREFIX = "dm_"
+
+# Who a valid token belongs to, by digest (never the token itself), for TOKEN_CACHE_SECONDS.
+# Revoking a token (setting ``revoked_at`` through the ORM) in this process takes effect at once;
+# in other worker processes within TOKEN_CACHE_SECONDS. Unknown or revoked tokens are never
+# cached: every failed attempt asks the database again.
+TOKEN_CACHE_SECONDS = 10.0
+_principals: ProcessCache[Principal | None] = ProcessCache(
+    "api tokens", ttl=TOKEN_CACHE_SECONDS, watches=(ApiToken,)
+)
 
 
 def _digest(token: str) -> str:
@@ -38,6 +48,24 @@ def authenticate(session: Session, *, token: str | None) -> ApiToken:
     if found is None or found.revoked_at is not None:
         raise NotAuthenticated("The bearer token is unknown or revoked.")
     return found
+
+
+def principal_for_token(session: Session, *, token: str | None) -> Principal:
+    """The caller behind a bearer token, as ``authenticate`` decides, cached briefly."""
+    if not token:
+        raise NotAuthenticated("A bearer token is required (Authorization: Bearer <token>).")
+    digest = _digest(token)
+
+    def load() -> Principal | None:
+        found = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if found is None or found.revoked_at is not None:
+            return None
+        return Principal(name=found.name, role=Role(found.role))
+
+    principal = _principals.get(digest, load, keep=lambda found: found is not None)
+    if principal is None:
+        raise NotAuthenticated("The bearer token is unknown or revoked.")
+    return principal
 
 
 def ensure_role(caller: ApiToken | Principal, allowed: frozenset[Role]) -> None:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskmate.db import utcnow
 from ticketing import repository
 from ticketing.customers.models import CustomerTier
 from ticketing.models import Agent, Team, Ticket
+from ticketing.routing import definitions
 from ticketing.routing.models import RoutingRule
 
 MATCH_KEYS = ("type", "product", "category", "language", "channel", "tier")
@@ -100,18 +100,18 @@ def _legacy_team(teams: list[Team], ticket: Ticket, reasons: list[str]) -> Team 
 def pick_team(
     session: Session, *, ticket: Ticket, tier: str, reasons: list[str]
 ) -> tuple[Team | None, str | None]:
+    # Rules and teams come from a per-process cache (ticketing/routing/definitions.py).
     attributes = _attributes(ticket, tier)
-    rules = session.scalars(
-        select(RoutingRule)
-        .where(RoutingRule.enabled.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.name)
-    ).all()
-    for rule in rules:
+    for rule in definitions.enabled_rules(session):
         if rule_matches(rule, attributes):
+            team = definitions.session_team(session, rule.team)
+            if team is None:  # deleted in another process less than the cache's TTL ago
+                continue
             shown = ", ".join(f"{k}={attributes.get(k)}" for k in sorted(rule.match)) or "anything"
             reasons.append(f"team {rule.team.key}: rule {rule.name!r} matches {shown}")
-            return rule.team, rule.skill or ticket.category
-    return _legacy_team(repository.teams(session), ticket, reasons), ticket.category
+            return team, rule.skill or ticket.category
+    legacy = _legacy_team(list(definitions.all_teams(session)), ticket, reasons)
+    return (definitions.session_team(session, legacy) if legacy else None), ticket.category
 
 
 def pick_agent(
@@ -125,10 +125,8 @@ def pick_agent(
     skills: SkillSource,
     exclude: Collection[uuid.UUID] = (),
 ) -> Agent | None:
-    agents = [
-        a for a in repository.team_agents(session, team.id) if a.available and a.id not in exclude
-    ]
-    load = repository.open_load(session, [a.id for a in agents])
+    members, load = repository.team_agents_with_load(session, team.id)
+    agents = [a for a in members if a.available and a.id not in exclude]
     free = [a for a in agents if load.get(a.id, 0) < a.capacity]
     if not free:
         reasons.append(f"no agent of {team.key} is available under capacity; left with the team")

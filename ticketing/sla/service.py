@@ -75,7 +75,9 @@ def status_for(
     session: Session, *, ticket: Ticket, now: datetime | None = None
 ) -> dict[str, object] | None:
     """What the ticket page shows: the policy and each clock's state and due time."""
-    policy = policy_for(load_policies(session), ticket)
+    from ticketing.sla.definitions import cached_policies
+
+    policy = policy_for(cached_policies(session), ticket)
     if policy is None:
         return None
     found = clocks_for(ticket, list(ticket.events), policy, now or utcnow())

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket, TicketEvent
@@ -47,13 +47,49 @@ def _wants(subscription: WebhookSubscription, kind: str) -> bool:
     )
 
 
+_ACTIVE_KEY = "webhooks.active_subscriptions"
+
+
+def _active_subscriptions(session: Session) -> list[WebhookSubscription]:
+    """Read once per transaction (creating a ticket records two events). The list is dropped
+    when the transaction ends or a flush writes a subscription, and not used while a
+    subscription change is pending in the session."""
+    pending = any(
+        isinstance(o, WebhookSubscription) for o in (*session.new, *session.dirty, *session.deleted)
+    )
+    known: list[WebhookSubscription] | None = None if pending else session.info.get(_ACTIVE_KEY)
+    if known is None:
+        # No autoflush here: the caller flushes its change (and handles its conflicts) itself.
+        with session.no_autoflush:
+            known = list(
+                session.scalars(
+                    select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+                )
+            )
+        if not pending:
+            session.info[_ACTIVE_KEY] = known
+    return known
+
+
+def _forget_subscriptions(session: Session, *_args: object) -> None:
+    session.info.pop(_ACTIVE_KEY, None)
+
+
+event.listen(Session, "after_commit", _forget_subscriptions)
+event.listen(Session, "after_soft_rollback", _forget_subscriptions)
+
+
+@event.listens_for(Session, "after_flush")
+def _subscription_written(session: Session, _context: object) -> None:
+    if any(
+        isinstance(o, WebhookSubscription) for o in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_ACTIVE_KEY, None)
+
+
 def enqueue(session: Session, *, event: TicketEvent, ticket: Ticket) -> list[WebhookDelivery]:
     """Write one pending delivery per active subscription that wants this kind of event."""
-    # No autoflush here: the caller flushes its change (and handles its conflicts) itself.
-    with session.no_autoflush:
-        subscriptions = session.scalars(
-            select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-        ).all()
+    subscriptions = _active_subscriptions(session)
     if not subscriptions:
         return []
     if event.id is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskmate.cache import ProcessCache
 from deskmate.errors import BadRequest, Conflict
 from experts.service import record_ticket_resolution
 from ticketing import events
@@ -15,15 +16,27 @@ from ticketing.workflows.defaults import DEFAULT_WORKFLOWS
 from ticketing.workflows.models import Workflow
 from ticketing.workflows.schemas import TransitionRequest, WorkflowDefinition, WorkflowRead
 
+# Parsed definitions by ticket type. A save in this process is seen at once (any flush of a
+# Workflow row invalidates); other worker processes see it within DEFINITION_CACHE_SECONDS.
+DEFINITION_CACHE_SECONDS = 5.0
+_definitions: ProcessCache[WorkflowDefinition] = ProcessCache(
+    "workflows", ttl=DEFINITION_CACHE_SECONDS, watches=(Workflow,)
+)
+
 
 def get_workflow(session: Session, ticket_type: str) -> Workflow | None:
     return session.scalar(select(Workflow).where(Workflow.ticket_type == ticket_type))
 
 
-def definition_for(session: Session, ticket_type: str) -> WorkflowDefinition:
+def _load_definition(session: Session, ticket_type: str) -> WorkflowDefinition:
     stored = get_workflow(session, ticket_type)
     raw = stored.definition if stored is not None else DEFAULT_WORKFLOWS[ticket_type]
     return WorkflowDefinition.model_validate(raw)
+
+
+def definition_for(session: Session, ticket_type: str) -> WorkflowDefinition:
+    """The workflow of a ticket type (shared between requests: do not modify it)."""
+    return _definitions.get(ticket_type, lambda: _load_definition(session, ticket_type))
 
 
 def read(session: Session, ticket_type: TicketType) -> WorkflowRead:
@@ -32,7 +45,7 @@ def read(session: Session, ticket_type: TicketType) -> WorkflowRead:
         ticket_type=ticket_type,
         revision=stored.revision if stored else 0,
         is_default=stored is None,
-        definition=definition_for(session, ticket_type),
+        definition=_load_definition(session, ticket_type),
         updated_by=stored.updated_by if stored else None,
         updated_at=stored.updated_at if stored else None,
     )

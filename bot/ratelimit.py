@@ -1,9 +1,10 @@
 """Per-conversation rate limits. Embedded default: count stored messages in the database.
-Production: a Redis fixed window shared by every app worker (``DESKMATE_REDIS_URL``)."""
+Production: a Redis sliding window shared by every app worker (``DESKMATE_REDIS_URL``)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Protocol
 
 import redis
@@ -21,10 +22,14 @@ class RedisRateLimiter:
         self._prefix = prefix
 
     def hit(self, key: str, *, limit: int, window_seconds: int = 60) -> bool:
-        window = int(time.time() // window_seconds)
-        name = f"{self._prefix}:{key}:{window}"
+        # A sorted set of this key's hits in the last window (score = time); a fixed window
+        # would let a burst straddling its boundary through twice over.
+        now = time.time()
+        name = f"{self._prefix}:{key}"
         pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window_seconds * 2)
-        count, _ = pipe.execute()
+        pipe.zremrangebyscore(name, 0, now - window_seconds)
+        pipe.zadd(name, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now})
+        pipe.zcard(name)
+        pipe.expire(name, window_seconds + 1)
+        _, _, count, _ = pipe.execute()
         return int(count) <= limit

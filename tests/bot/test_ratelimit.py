@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -40,3 +41,10 @@ def test_redis_limits_the_chat_gateway_and_the_message_is_kept(
     with session_factory() as session:
         rows = session.scalars(select(ChatMessage).where(ChatMessage.text == "two")).all()
     assert [r.delivery for r in rows] == [Delivery.REJECTED]
+
+
+def test_redis_limiter_window_slides(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, prefix=f"test:{uuid.uuid4().hex}")
+    assert [limiter.hit("a", limit=2, window_seconds=1) for _ in range(3)] == [True, True, False]
+    time.sleep(1.1)  # every earlier hit is now older than the window
+    assert limiter.hit("a", limit=2, window_seconds=1) is True

@@ -90,7 +90,10 @@ class ValidateCsatForm(FormValidationAction):
     def validate_csat_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = str(value or "")
+        if value is None:
+            # The form validates its empty slots when it starts: nothing to say yet.
+            return {RATING_SLOT: None}
+        answer = str(value)
         if is_skip(answer):
             return {RATING_SLOT: SKIPPED, COMMENT_SLOT: SKIPPED}
         rating = parse_rating(answer)
@@ -102,7 +105,9 @@ class ValidateCsatForm(FormValidationAction):
     def validate_csat_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        comment = str(value or "").strip()
+        if value is None:
+            return {COMMENT_SLOT: None}
+        comment = str(value).strip()
         if comment == SKIPPED:  # set with a skipped rating
             return {COMMENT_SLOT: SKIPPED}
         if not comment or is_skip(comment):

@@ -152,3 +152,12 @@ def test_cancel_says_so_and_forgets(api: FakeApi) -> None:
     events = asyncio.run(ActionCsatCancel().run(dispatcher, tracker, {}))
     assert texts(dispatcher) == ["好的，关于工单 DM-000123 我就不再打扰了。"]
     assert slots(events)["csat_reference"] is None
+
+
+def test_the_form_starting_with_empty_slots_says_nothing() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="", intent="EXTERNAL_ticket_resolved", active_loop="csat_form")
+    form = ValidateCsatForm()
+    assert form.validate_csat_rating(None, dispatcher, tracker, {}) == {"csat_rating": None}
+    assert form.validate_csat_comment(None, dispatcher, tracker, {}) == {"csat_comment": None}
+    assert dispatcher.messages == []

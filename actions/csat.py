@@ -31,8 +31,8 @@ COMMENT_MAX = 2000
 _REFERENCE = re.compile(r"^DM-\d{6,}$", re.IGNORECASE)
 
 _SKIP = re.compile(
-    r"^\s*(?:skip|no|nope|no thanks|no comment|nothing|none|n/?a|not now|later|pass)\W*$"
-    r"|^\s*(?:跳过|不用了?|没有了?|无|算了|不了|不评|以后再说)\W*$",
+    r"^\s*(?:skip|no|nope|no thanks|no comment|nothing|none|n/?a|not now|later|pass|cancel)\W*$"
+    r"|^\s*(?:跳过|不用了?|没有了?|无|算了|不了|不评|以后再说|取消)\W*$",
     re.IGNORECASE,
 )
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}

@@ -82,7 +82,14 @@ def test_a_valid_rating_is_kept_and_skip_ends_the_survey() -> None:
 
 @pytest.mark.parametrize(
     ("said", "kept"),
-    [("skip", "-"), ("no", "-"), ("没有", "-"), ("Fast and friendly", "Fast and friendly")],
+    [
+        ("skip", "-"),
+        ("no", "-"),
+        ("cancel", "-"),  # after a rating: the rating stays, without a comment
+        ("没有", "-"),
+        ("取消", "-"),
+        ("Fast and friendly", "Fast and friendly"),
+    ],
 )
 def test_the_comment_is_optional(said: str, kept: str) -> None:
     tracker = make_tracker(text=said, active_loop="csat_form")

@@ -195,3 +195,21 @@ def test_a_survey_in_chinese_with_the_comment_skipped(
     assert f"感谢您为工单 {reference} 打了 5 分" in texts(chat.say("跳过"))
     ticket = api(live_stack, api_token, "GET", f"/api/v1/tickets/{reference}")
     assert (ticket["csat"]["rating"], ticket["csat"]["comment"]) == (5, None)
+
+
+def test_a_serious_complaint_goes_to_a_person_and_comes_back(
+    chat: Chat, live_stack: LiveStack, api_token: str
+) -> None:
+    assert "投诉的是哪方面" in texts(chat.say("我要投诉"))
+    chat.say('/inform{"category": "product"}')
+    chat.say('/inform{"product": "Lumora Hub"}')
+    chat.say("充电时智能中枢冒烟了，还有烧焦的味道，太危险了")
+    done = texts(chat.say(f"zhao-{uuid.uuid4().hex[:8]}@example.cn"))
+    reference = reference_in(done)
+    detail = api(live_stack, api_token, "GET", f"/api/v1/conversations/{chat.conversation_id}")
+    assert (detail["reason"], detail["ticket_reference"]) == ("complaint", reference)
+    assert quietly(chat, "有人吗？") == []  # a person has it: the assistant is silent
+    back = api(
+        live_stack, api_token, "POST", f"/api/v1/conversations/{chat.conversation_id}/handback"
+    )
+    assert "智能助手回来了" in texts(back["messages"])

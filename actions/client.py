@@ -1,5 +1,6 @@
 """Typed HTTP client of the Deskmate app API, as used by the custom actions."""
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -234,7 +235,9 @@ class DeskmateClient:
         self, reference: str, *, body: str, channel: str, message_id: str
     ) -> None:
         """Appends the customer's message to an existing ticket; `message_id` makes a retried
-        call store it once."""
+        call store it once. Only its digest is sent: the id is built from the conversation id,
+        which must not show in the ticket's message list or the audit log."""
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:40]
         await self._request(
             "POST",
             f"/api/v1/tickets/{quote(reference, safe='')}/messages",
@@ -242,8 +245,9 @@ class DeskmateClient:
                 "author_kind": "customer",
                 "body": body,
                 "channel": channel,
-                "channel_message_id": message_id,
+                "channel_message_id": f"assistant-{digest}",
             },
+            headers={"Idempotency-Key": f"assistant-{digest}"},
         )
 
     async def rate_ticket(self, reference: str, *, rating: int, comment: str | None) -> bool:

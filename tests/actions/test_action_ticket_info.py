@@ -2,6 +2,7 @@
 politely for anyone else's."""
 
 import asyncio
+import hashlib
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,6 +21,7 @@ from tests.actions.action_factories import (
 TICKET = "/api/v1/tickets/DM-000123"
 MESSAGES = "/api/v1/tickets/DM-000123/messages"
 BY_IDENTITY = "/api/v1/customers/by-identity"
+DIGEST = hashlib.sha256(f"{SENDER_ID}:{FORM_ACTIVATED_AT}".encode()).hexdigest()[:40]
 
 
 def info_tracker(**slots: Any) -> Any:
@@ -53,9 +55,12 @@ def test_information_is_appended_to_the_ticket_opened_in_this_conversation(api: 
         "author_kind": "customer",
         "body": "It only drops after 9 pm",
         "channel": "web",
-        # The same form run gives the same id: a retried call stores the message once.
-        "channel_message_id": f"{SENDER_ID}:{FORM_ACTIVATED_AT}",
+        # The same form run gives the same id (a retried call stores the message once); only
+        # a digest of it is sent, so the conversation id does not reach the ticket.
+        "channel_message_id": f"assistant-{DIGEST}",
     }
+    assert api.requests[-1].headers["Idempotency-Key"] == f"assistant-{DIGEST}"
+    assert SENDER_ID not in api.requests[-1].content.decode()
     assert texts(dispatcher) == [
         "Thanks, I've added that to your ticket DM-000123; the team will see it there."
     ]

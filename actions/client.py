@@ -1,5 +1,6 @@
 """Typed HTTP client of the Deskmate app API, as used by the custom actions."""
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -93,6 +94,31 @@ class HandoffRead(BaseModel):
 TicketType = Literal["consultation", "fault", "complaint", "suggestion", "request"]
 
 
+class ChannelIdentity(BaseModel):
+    """How the channel knows the customer; the API resolves the customer (and tier) from it."""
+
+    channel: str
+    external_id: str = Field(min_length=1, max_length=200)
+
+
+class OpenTicket(BaseModel):
+    reference: str
+    status: str
+    type: str
+    product: str | None = None
+
+
+class CustomerProfile(BaseModel):
+    name: str | None
+    language: str
+    tier: str
+    open_tickets: list[OpenTicket]
+
+
+class CsatResult(BaseModel):
+    rating: int
+
+
 class TicketCreate(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     product: str | None
@@ -102,11 +128,13 @@ class TicketCreate(BaseModel):
     language: Literal["en", "zh"]
     type: TicketType = "fault"
     category: str | None = None
+    channel_identity: ChannelIdentity | None = None
 
 
 class TicketRead(BaseModel):
     reference: str
     status: str
+    conversation_id: str | None = None
     product: str | None = None
     description: str
     email: str | None = None
@@ -190,6 +218,51 @@ class DeskmateClient:
                 return None
             raise
         return _parse(TicketRead, response)
+
+    async def customer_by_identity(self, identity: ChannelIdentity) -> CustomerProfile | None:
+        """The customer behind a channel identity, or None for a stranger."""
+        try:
+            response = await self._request(
+                "GET", "/api/v1/customers/by-identity", params=identity.model_dump()
+            )
+        except DeskmateApiError as e:
+            if e.status_code == 404:
+                return None
+            raise
+        return _parse(CustomerProfile, response)
+
+    async def add_ticket_message(
+        self, reference: str, *, body: str, channel: str, message_id: str
+    ) -> None:
+        """Appends the customer's message to an existing ticket; `message_id` makes a retried
+        call store it once. Only its digest is sent: the id is built from the conversation id,
+        which must not show in the ticket's message list or the audit log."""
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:40]
+        await self._request(
+            "POST",
+            f"/api/v1/tickets/{quote(reference, safe='')}/messages",
+            json={
+                "author_kind": "customer",
+                "body": body,
+                "channel": channel,
+                "channel_message_id": f"assistant-{digest}",
+            },
+            headers={"Idempotency-Key": f"assistant-{digest}"},
+        )
+
+    async def rate_ticket(self, reference: str, *, rating: int, comment: str | None) -> bool:
+        """Stores the customer's rating; False when the ticket was already rated (409)."""
+        try:
+            await self._request(
+                "POST",
+                f"/api/v1/tickets/{quote(reference, safe='')}/csat",
+                json={"rating": rating, "comment": comment},
+            )
+        except DeskmateApiError as e:
+            if e.status_code == 409:
+                return False
+            raise
+        return True
 
     async def _request(
         self,

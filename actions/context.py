@@ -7,8 +7,8 @@ from typing import Any, Literal
 from rasa_sdk import Tracker
 
 from actions.client import HandoffCreate
-from actions.knowledge import KB_ARTICLES_SLOT
 from actions.language import tracker_language
+from actions.slots import KB_ARTICLES_SLOT
 
 TRANSCRIPT_TURNS = 40
 

@@ -3,27 +3,27 @@
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
 from actions.client import DeskmateApiError, KbSearchResult
+from actions.handover import fail_turn
 from actions.language import Language, tracker_language
+from actions.slots import (
+    KB_ARTICLES_SLOT,
+    KB_CHOICES_SLOT,
+    KB_DECISION_SLOT,
+    KB_FAILURES_SLOT,
+    LAST_QUESTION_SLOT,
+)
 from actions.texts import text
 
 logger = logging.getLogger(__name__)
 
-# Slots written here and read by the rules, the forms and the handoff.
-LAST_QUESTION_SLOT = "last_question"
-KB_DECISION_SLOT = "kb_decision"
-KB_CHOICES_SLOT = "kb_choices"
-KB_ARTICLES_SLOT = "kb_articles_tried"
-KB_FAILURES_SLOT = "kb_failures"
 ARTICLE_ENTITY = "article_id"
-# After this many unhelpful or missing answers in a row, the assistant offers a person.
-FAILURES_BEFORE_PERSON = 2
 # Free-text slots a form takes whatever the customer writes for: a message that looks like a
 # question is then the slot's value, not a question to answer.
 FREE_TEXT_SLOTS = ("ticket_description",)
@@ -45,11 +45,6 @@ def no_answer_buttons(language: Language, *, offer_person: bool) -> list[dict[st
         buttons.append({"title": text("button_person", language), "payload": "/talk_to_human"})
     buttons.append({"title": text("button_no_thanks", language), "payload": "/deny"})
     return buttons
-
-
-def failures(tracker: Tracker) -> int:
-    value = tracker.get_slot(KB_FAILURES_SLOT)
-    return int(value) if isinstance(value, int | float) else 0
 
 
 def articles_tried(tracker: Tracker, query: str, offered: list[KbSearchResult]) -> list[Any]:
@@ -175,18 +170,21 @@ class ActionAnswerQuestion(ApiAction):
         if in_form:
             dispatcher.utter_message(text=text("kb_no_answer_in_form", language))
             return events
-        failed = failures(tracker) + 1
+        failed, handed_over = await fail_turn(self._client_factory(), dispatcher, tracker)
+        if handed_over is not None:
+            # kb_decision stays "no_answer": the rules treat the turn as a failure either way.
+            return [*events, *handed_over, SlotSet(KB_DECISION_SLOT, "no_answer")]
         key = "kb_unavailable" if found is None else "kb_no_answer"
         dispatcher.utter_message(
             text=text(key, language),
-            buttons=no_answer_buttons(language, offer_person=failed >= FAILURES_BEFORE_PERSON),
+            buttons=no_answer_buttons(language, offer_person=failed > 1),
         )
         return [*events, SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_DECISION_SLOT, "no_answer")]
 
 
-class ActionAnswerNotHelpful(Action):
-    """ "Did this help?" – "no": offers a ticket or an expert, and a person after repeated
-    failures."""
+class ActionAnswerNotHelpful(ApiAction):
+    """ "Did this help?" – "no": offers a ticket or an expert; hands over to a person once
+    the failed turns reach the limit."""
 
     def name(self) -> str:
         return "action_answer_not_helpful"
@@ -195,10 +193,12 @@ class ActionAnswerNotHelpful(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = tracker_language(tracker)
-        failed = failures(tracker) + 1
+        failed, handed_over = await fail_turn(self._client_factory(), dispatcher, tracker)
+        if handed_over is not None:
+            return [*handed_over, SlotSet(KB_CHOICES_SLOT, None)]
         dispatcher.utter_message(
             text=text("kb_not_helpful", language),
-            buttons=no_answer_buttons(language, offer_person=failed >= FAILURES_BEFORE_PERSON),
+            buttons=no_answer_buttons(language, offer_person=failed > 1),
         )
         return [SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_CHOICES_SLOT, None)]
 
@@ -212,3 +212,20 @@ class ActionAnswerInForm(ActionAnswerQuestion):
 
     def name(self) -> str:
         return "action_answer_in_form"
+
+
+class ActionNotUnderstood(ApiAction):
+    """NLU was not confident: asks to rephrase, and counts the turn as failed, so that a
+    customer the assistant keeps misunderstanding reaches a person."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        failed, handed_over = await fail_turn(self._client_factory(), dispatcher, tracker)
+        if handed_over is not None:
+            return handed_over
+        dispatcher.utter_message(response="utter_default")
+        return [SlotSet(KB_FAILURES_SLOT, failed)]

@@ -67,6 +67,11 @@ class ActionDetectLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         previous = tracker.get_slot(LANGUAGE_SLOT)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent.startswith("EXTERNAL_"):
+            # Triggered by the app (Rasa makes its text "EXTERNAL: <intent>"), not written by
+            # the customer: it says nothing about their language.
+            return []
         language = detect_language(tracker.latest_message.get("text"), previous)
         if language == previous:
             return []

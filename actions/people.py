@@ -1,27 +1,26 @@
 """People: experts from the yellow pages, and handing the conversation to a person."""
 
 import logging
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import ValidationError
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError, TicketCreate
-from actions.context import handoff_context, intents_seen, transcript
-from actions.knowledge import KB_ARTICLES_SLOT, KB_FAILURES_SLOT, LAST_QUESTION_SLOT
+from actions.client import DeskmateApiError
+from actions.handover import Reason, failures, hand_over
 from actions.language import tracker_language
-from actions.products import NO_PRODUCT
+from actions.slots import (
+    HANDOFF_REASON_SLOT,
+    KB_FAILURES_SLOT,
+    LAST_QUESTION_SLOT,
+    failures_before_person,
+)
 from actions.texts import text
-from actions.tickets import TICKET_REFERENCE_SLOT
 
 logger = logging.getLogger(__name__)
-
-HANDOFF_REASON_SLOT = "handoff_reason"
-SUMMARY_MAX = 1900
 
 
 def expert_query(tracker: Tracker) -> str:
@@ -72,36 +71,13 @@ class ActionFindExpert(ApiAction):
         return []
 
 
-def handoff_reason(tracker: Tracker) -> Literal["request", "repeated_failure"]:
+def handoff_reason(tracker: Tracker) -> Reason:
     """Why a person takes over: asked for, or after the bot failed repeatedly."""
-    failures = tracker.get_slot(KB_FAILURES_SLOT)
-    if isinstance(failures, int | float) and failures >= 2:
-        return "repeated_failure"
-    return "request"
-
-
-def summary(
-    reason: str, turns: list[dict[str, str]], articles: list[Any], intents: list[str]
-) -> str:
-    """The plain-text handoff context that goes into the ticket's description."""
-    lines = [f"Handoff to a person (reason: {reason}).", "", "Conversation:"]
-    lines += [f"{t['who']}: {t['text']}" for t in turns if t["who"] == "customer"]
-    if articles:
-        lines += ["", "Articles tried:"]
-        lines += [f"- {a.get('title')} (score {float(a.get('score', 0)):.2f})" for a in articles]
-    if intents:
-        lines += ["", "Intents seen: " + ", ".join(dict.fromkeys(intents))]
-    body = "\n".join(lines)
-    return body if len(body) <= SUMMARY_MAX else body[: SUMMARY_MAX - 1] + "…"
+    return "repeated_failure" if failures(tracker) >= failures_before_person() else "request"
 
 
 class ActionHandoff(ApiAction):
-    """Hands the conversation to a person.
-
-    Opens a ticket whose description summarises the conversation, then asks the app to hand
-    the conversation over (the app keeps the full context, and the gateway stops forwarding
-    messages to the assistant). If the handoff API fails, the ticket is still there.
-    """
+    """Hands the conversation to a person (see actions.handover)."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -109,50 +85,9 @@ class ActionHandoff(ApiAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        language = tracker_language(tracker)
-        email = tracker.get_slot("contact_email")
-        reason = handoff_reason(tracker)
-        turns = transcript(tracker)
-        articles = list(tracker.get_slot(KB_ARTICLES_SLOT) or [])
-        intents = intents_seen(tracker)
-        product = tracker.get_slot("ticket_product")
-        client = self._client_factory()
-        try:
-            ticket = TicketCreate(
-                type="request",
-                description=summary(reason, turns, articles, intents),
-                product=None if product == NO_PRODUCT else product,
-                category="handoff",
-                email=email or None,
-                conversation_id=tracker.sender_id,
-                language=language,
-            )
-            created = await client.create_ticket(
-                ticket, idempotency_key=f"{tracker.sender_id}:handoff:{len(tracker.events)}"
-            )
-        except (DeskmateApiError, ValidationError) as e:
-            logger.warning("opening the handoff ticket failed: %s", e)
-            dispatcher.utter_message(text=text("ticket_create_failed", language))
-            return []
-        events = [
-            SlotSet(TICKET_REFERENCE_SLOT, created.reference),
-            SlotSet(HANDOFF_REASON_SLOT, reason),
-        ]
-        try:
-            await client.start_handoff(
-                tracker.sender_id,
-                handoff_context(tracker, reason=reason, ticket_reference=created.reference),
-            )
-        except DeskmateApiError as e:
-            logger.warning("handing %s over failed: %s", tracker.sender_id, e)
-            dispatcher.utter_message(
-                text=text("handoff_failed", language, reference=created.reference, email=str(email))
-            )
-            return events
-        dispatcher.utter_message(
-            text=text("handoff_started", language, reference=created.reference)
+        return await hand_over(
+            self._client_factory(), dispatcher, tracker, reason=handoff_reason(tracker)
         )
-        return events
 
 
 class ActionHandback(Action):

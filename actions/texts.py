@@ -87,14 +87,60 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "zh": "感谢您的建议！已记录为 {reference}，我们会通过 {email} 与您联系。",
     },
     "info_added": {
+        "en": "Thanks, I've added that to your ticket {reference}; the team will see it there.",
+        "zh": "谢谢，已将补充信息添加到您的工单 {reference}，处理人员会在工单中看到。",
+    },
+    "info_not_yours": {
         "en": (
-            "Thanks, I've passed the new information on to the team as {reference} "
-            "(linked to {original}). We'll email you at {email}."
+            "Sorry, I can't find a ticket {reference} of yours. Please check the reference "
+            "(it's in the confirmation we sent you), or I can open a new ticket."
         ),
         "zh": (
-            "谢谢，补充信息已作为 {reference} 转交团队（关联工单 {original}）。"
-            "我们会通过 {email} 与您联系。"
+            "抱歉，没有找到属于您的工单 {reference}。"
+            "请核对编号（在我们发给您的确认中），或者我可以为您新建工单。"
         ),
+    },
+    "info_add_failed": {
+        "en": "Sorry, I couldn't add that to {reference} right now. Please try again in a moment.",
+        "zh": "抱歉，暂时无法将信息添加到 {reference}，请稍后再试。",
+    },
+    "handoff_after_failures": {
+        "en": (
+            "I'm sorry I couldn't help with this. I'm handing you over to a colleague "
+            "(ticket {reference}); they'll see our conversation, please stay here."
+        ),
+        "zh": (
+            "抱歉没能帮到您。我正在为您转接人工客服（工单 {reference}），"
+            "他们能看到我们的对话，请稍候。"
+        ),
+    },
+    "greet_known": {
+        "en": "Hello {name}, welcome back! How can I help you today?",
+        "zh": "{name}，您好，欢迎回来！今天有什么可以帮您？",
+    },
+    "open_tickets": {
+        "en": "Your open tickets: {tickets}.",
+        "zh": "您未结的工单：{tickets}。",
+    },
+    "csat_rating_invalid": {
+        "en": "Please rate from 1 to 5 (for example 4), or say skip.",
+        "zh": "请打 1 到 5 分（例如 4），或者回复“跳过”。",
+    },
+    "csat_thanks": {
+        "en": "Thank you for rating {reference} with {rating}/5!",
+        "zh": "感谢您为工单 {reference} 打了 {rating} 分！",
+    },
+    "csat_already_rated": {
+        "en": "Thanks! {reference} has already been rated, so I kept the first rating.",
+        "zh": "谢谢！工单 {reference} 已经评过分了，我们保留了第一次的评分。",
+    },
+    "csat_failed": {
+        "en": "Sorry, I couldn't save your rating right now. Thank you all the same!",
+        "zh": "抱歉，暂时无法保存您的评分，仍然感谢您的反馈！",
+    },
+    "csat_skipped": {
+        "en": "No problem, I won't ask again about {reference}.",
+        "zh": "好的，关于工单 {reference} 我就不再打扰了。",
     },
     "contact_saved": {
         "en": "Thanks, I'll use {email} and {phone} for anything we open for you.",

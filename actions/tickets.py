@@ -15,10 +15,12 @@ from rasa_sdk.types import DomainDict
 from actions.base import ApiAction
 from actions.client import DeskmateApiError, TicketCreate, TicketType
 from actions.context import handoff_context, is_serious
-from actions.knowledge import LAST_QUESTION_SLOT
+from actions.identity import channel_identity
 from actions.language import tracker_language
 from actions.products import NO_PRODUCT
+from actions.slots import LAST_QUESTION_SLOT, TICKET_REFERENCE_SLOT
 from actions.texts import product_label, status_label, text
+from actions.ticket_info import add_information
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +30,10 @@ TICKET_FORMS: dict[str, TicketType] = {
     "fault_form": "fault",
     "complaint_form": "complaint",
     "suggestion_form": "suggestion",
-    "add_info_form": "request",
+    "add_info_form": "request",  # never opens one: appends to the named ticket (ticket_info)
 }
 # Slots a ticket form collects about the ticket; the contact details are kept.
 FORM_SLOTS = ("ticket_description", "ticket_product", "complaint_category", "info_reference")
-# The reference of the ticket opened in this conversation.
-TICKET_REFERENCE_SLOT = "last_ticket_reference"
 TICKET_REFERENCE_ENTITY = "ticket_reference"
 _CREATED_TEXT = {
     "request": "ticket_created",
@@ -75,9 +75,10 @@ def submission_key(tracker: Tracker) -> str:
 def ticket_from_slots(tracker: Tracker, form: str) -> TicketCreate:
     """The ticket the submitted `form` describes: type, product, category and description.
 
-    A request that follows a question the help center could not answer is a consultation;
-    added information goes into a new request that names the ticket it belongs to (the
-    ticket API has no comments yet). Raises ValidationError when a slot is unusable.
+    A request that follows a question the help center could not answer is a consultation.
+    The channel identity goes with it, so the API finds the customer (and their tier, which
+    may raise the priority) and links this conversation to the customer for next time.
+    Raises ValidationError when a slot is unusable.
     """
     ticket_type: TicketType = TICKET_FORMS.get(form, "request")
     description = tracker.get_slot("ticket_description") or ""
@@ -89,11 +90,7 @@ def ticket_from_slots(tracker: Tracker, form: str) -> TicketCreate:
         category = tracker.get_slot("complaint_category")
     if form == "suggestion_form":
         category = "product" if product and product != NO_PRODUCT else "general"
-    if form == "add_info_form":
-        category = "additional_information"
-        description = (
-            f"Additional information for {tracker.get_slot('info_reference')}: {description}"
-        )
+    identity = channel_identity(tracker)
     phone = tracker.get_slot("contact_phone")
     if phone:
         description = f"{description}\n\nPhone: {phone}"
@@ -105,6 +102,8 @@ def ticket_from_slots(tracker: Tracker, form: str) -> TicketCreate:
         email=tracker.get_slot("contact_email") or "",
         conversation_id=tracker.sender_id,
         language=tracker_language(tracker),
+        channel=identity.channel,
+        channel_identity=identity,
     )
 
 
@@ -119,6 +118,11 @@ class ActionCreateTicket(ApiAction):
     ) -> list[dict[str, Any]]:
         language = tracker_language(tracker)
         form, _ = submitted_form(tracker)
+        if form == "add_info_form":
+            events = await add_information(
+                self._client_factory(), dispatcher, tracker, message_id=submission_key(tracker)
+            )
+            return [*events, *_reset_form_slots()]
         try:
             ticket = ticket_from_slots(tracker, form)
             created = await self._client_factory().create_ticket(
@@ -130,21 +134,12 @@ class ActionCreateTicket(ApiAction):
             dispatcher.utter_message(text=text("ticket_create_failed", language))
             return []
 
-        if form == "add_info_form":
-            message = text(
-                "info_added",
-                language,
-                reference=created.reference,
-                original=str(tracker.get_slot("info_reference")),
-                email=str(ticket.email),
-            )
-        else:
-            message = text(
-                _CREATED_TEXT[ticket.type],
-                language,
-                reference=created.reference,
-                email=str(ticket.email),
-            )
+        message = text(
+            _CREATED_TEXT[ticket.type],
+            language,
+            reference=created.reference,
+            email=str(ticket.email),
+        )
         dispatcher.utter_message(text=message)
         if form == "complaint_form" and is_serious(ticket.description):
             await self._hand_over_complaint(dispatcher, tracker, created.reference)

@@ -23,6 +23,13 @@ class Assistant(Protocol):
         """Tells the assistant a person handed the conversation back; returns what it says."""
         ...
 
+    def trigger(
+        self, *, sender_id: str, intent: str, entities: dict[str, str]
+    ) -> list[OutgoingMessage]:
+        """Starts something in the conversation without a customer message (an external
+        event, e.g. a resolved ticket); returns what the assistant says."""
+        ...
+
     def is_ready(self) -> bool: ...
 
 
@@ -53,16 +60,29 @@ class RasaRestAssistant:
 
     def resume(self, *, sender_id: str) -> list[OutgoingMessage]:
         """Runs `action_handback` in the conversation through the tracker API (--enable-api)."""
+        return self._tracker_api(sender_id, "execute", {"name": "action_handback"})
+
+    def trigger(
+        self, *, sender_id: str, intent: str, entities: dict[str, str]
+    ) -> list[OutgoingMessage]:
+        """Rasa's `trigger_intent` through the tracker API (--enable-api)."""
+        return self._tracker_api(
+            sender_id, "trigger_intent", {"name": intent, "entities": entities}
+        )
+
+    def _tracker_api(
+        self, sender_id: str, endpoint: str, body: dict[str, Any]
+    ) -> list[OutgoingMessage]:
         try:
             response = self._client.post(
-                f"{self.base_url}/conversations/{quote(sender_id, safe='')}/execute",
-                json={"name": "action_handback"},
+                f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{endpoint}",
+                json=body,
             )
             response.raise_for_status()
-            body = response.json()
+            payload = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise AssistantUnavailable(str(exc) or exc.__class__.__name__) from exc
-        items = body.get("messages") if isinstance(body, dict) else None
+        items = payload.get("messages") if isinstance(payload, dict) else None
         return [message for item in items or [] if (message := _to_message(item)) is not None]
 
     def is_ready(self) -> bool:

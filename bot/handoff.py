@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import repository
 from bot.models import ChatMessage, Conversation, Delivery, Handoff, HandoffState, Sender
+from bot.outbound import send_unprompted
 from bot.schemas import HandoffCreate, OutgoingMessage
 from deskmate.db import utcnow
 from deskmate.errors import Conflict, NotFound
@@ -101,14 +102,6 @@ def end(session: Session, *, handoff: Handoff) -> Handoff:
 def record_assistant_replies(
     session: Session, *, handoff: Handoff, replies: list[OutgoingMessage]
 ) -> None:
-    for reply in replies:
-        session.add(
-            ChatMessage(
-                conversation_id=handoff.conversation_id,
-                sender=Sender.BOT,
-                text=reply.text,
-                buttons=[b.model_dump() for b in reply.buttons],
-                delivery=Delivery.DELIVERED,
-            )
-        )
-    session.flush()
+    """What the assistant says on taking the conversation back, sent like any unprompted
+    message (stored, then handed to the conversation's channel)."""
+    send_unprompted(session, conversation=handoff.conversation, replies=replies)

@@ -21,6 +21,7 @@ from bot.api import router as chat_router
 from bot.assistant import Assistant, RasaRestAssistant
 from bot.handoff_api import router as handoff_router
 from bot.ratelimit import RedisRateLimiter
+from bot.surveys import send_due_forever
 from deskmate import __version__
 from deskmate import models as _models  # noqa: F401  # every table, and the audit recorder
 from deskmate.audit.api import router as audit_router
@@ -94,9 +95,20 @@ def create_app(
                     interval=settings.kb_schedule_interval,
                 )
             )
+        surveys = None
+        if settings.csat_survey_interval > 0:
+            surveys = asyncio.create_task(
+                send_due_forever(
+                    app.state.session_factory,
+                    assistant=app.state.assistant,
+                    interval=settings.csat_survey_interval,
+                )
+            )
         yield
         if scheduler is not None:
             scheduler.cancel()
+        if surveys is not None:
+            surveys.cancel()
 
     app = FastAPI(
         title="Deskmate",

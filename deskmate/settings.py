@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     # How often the app publishes articles whose scheduled time has come (0 = never, e.g. tests).
     kb_schedule_interval: float = Field(default=30.0, ge=0)
+    # Seconds between rounds of satisfaction surveys for resolved tickets (0: off; bot.surveys).
+    csat_survey_interval: float = Field(default=5.0, ge=0)
 
     # Sign-in attempts per minute from one address (accounts also lock after 5 failures).
     login_rate_per_minute: int = Field(default=20, ge=1)

@@ -62,6 +62,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({D}),
     "customers.export": frozenset({S, D}),
     "customers.erase": frozenset({D}),
+    # customer profiles: the assistant looks up who is behind a channel identity; staff edit
+    "customers.identity.read": frozenset({A, S, D, I}),
+    "customers.update": frozenset({A, S, D}),
 }
 
 # Routes anyone may call without a token, as (METHOD, path). Add one line per public route.

@@ -123,18 +123,6 @@ def test_no_answer_offers_a_ticket_or_an_expert(api: FakeApi) -> None:
     }
 
 
-def test_second_failure_in_a_row_also_offers_a_person(api: FakeApi) -> None:
-    api.on("GET", SEARCH, 200, {"query": "q", "decision": "no_answer", "results": []})
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text="warranty in mars", slots={"kb_failures": 1})
-
-    events = asyncio.run(ActionAnswerQuestion(api.client).run(dispatcher, tracker, {}))
-
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
-    assert payloads == ["/open_ticket", "/find_expert", "/talk_to_human", "/deny"]
-    assert slots(events)["kb_failures"] == 2
-
-
 def test_clarify_offers_the_top_choices_as_buttons(api: FakeApi) -> None:
     api.on("GET", SEARCH, 200, search_body("clarify", query="wifi"))
 
@@ -209,10 +197,10 @@ def test_in_a_form_waiting_for_a_description_it_stays_silent(api: FakeApi) -> No
     assert (events, dispatcher.messages, api.requests) == ([], [], [])
 
 
-def test_not_helpful_offers_a_ticket_or_expert_then_a_person() -> None:
+def test_not_helpful_offers_a_ticket_or_expert(api: FakeApi) -> None:
     first = CollectingDispatcher()
     events = asyncio.run(
-        ActionAnswerNotHelpful().run(first, make_tracker(text="/deny", intent="deny"), {})
+        ActionAnswerNotHelpful(api.client).run(first, make_tracker(text="/deny", intent="deny"), {})
     )
     assert [b["payload"] for b in first.messages[0]["buttons"]] == [
         "/open_ticket",
@@ -220,12 +208,7 @@ def test_not_helpful_offers_a_ticket_or_expert_then_a_person() -> None:
         "/deny",
     ]
     assert slots(events) == {"kb_failures": 1, "kb_choices": None}
-
-    second = CollectingDispatcher()
-    tracker = make_tracker(text="no", intent="deny", slots={"kb_failures": 1, "language": "zh"})
-    asyncio.run(ActionAnswerNotHelpful().run(second, tracker, {}))
-    assert texts(second) == ["很抱歉没能解决您的问题。需要我为您创建工单，还是帮您找一位专家？"]
-    assert "/talk_to_human" in [b["payload"] for b in second.messages[0]["buttons"]]
+    assert api.requests == []  # the first failure hands nothing over (test_action_escalation)
 
 
 def test_no_answer_in_chinese(api: FakeApi) -> None:

@@ -55,3 +55,13 @@ def test_language_slot_is_filled_by_the_action_on_every_turn(domain: dict[str, A
 
     assert mappings == [{"type": "custom", "action": "action_detect_language"}]
     assert "action_detect_language" in domain["actions"]
+
+
+def test_an_external_trigger_keeps_the_conversations_language() -> None:
+    tracker = make_tracker(
+        text="EXTERNAL: EXTERNAL_ticket_resolved",
+        intent="EXTERNAL_ticket_resolved",
+        slots={"language": "zh"},
+    )
+    events = asyncio.run(ActionDetectLanguage().run(CollectingDispatcher(), tracker, {}))
+    assert events == []

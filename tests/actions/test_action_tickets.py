@@ -74,6 +74,7 @@ def test_create_ticket_posts_the_form_and_confirms(api: FakeApi) -> None:
         "language": "en",
         "type": "consultation",  # the ticket follows an unanswered question
         "category": None,
+        "channel_identity": {"channel": "web", "external_id": SENDER_ID},
     }
     request = api.requests[-1]
     assert request.headers["Idempotency-Key"] == f"{SENDER_ID}:{FORM_ACTIVATED_AT}"
@@ -352,36 +353,6 @@ def test_each_form_opens_a_ticket_of_its_type(
     # The contact details are kept for the next form; the ticket's own slots are not.
     assert "contact_email" not in {e["name"] for e in events}
     assert {e["name"]: e["value"] for e in events}["ticket_description"] is None
-
-
-def test_added_information_names_the_original_ticket_and_carries_the_phone(api: FakeApi) -> None:
-    api.on("POST", TICKETS, 201, ticket_body(reference="DM-000900"))
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker(
-        text="kim@example.com",
-        intent="inform",
-        slots={
-            "language": "zh",
-            "info_reference": "DM-000123",
-            "ticket_description": "晚上九点以后才会断线",
-            "contact_email": "kim@example.com",
-            "contact_phone": "13812345678",
-        },
-        events_before=[form_activated_event(form="add_info_form")],
-    )
-
-    asyncio.run(ActionCreateTicket(api.client).run(dispatcher, tracker, {}))
-
-    body = api.last_json()
-    assert body["type"] == "request"
-    assert body["category"] == "additional_information"
-    assert body["description"] == (
-        "Additional information for DM-000123: 晚上九点以后才会断线\n\nPhone: 13812345678"
-    )
-    assert texts(dispatcher) == [
-        "谢谢，补充信息已作为 DM-000900 转交团队（关联工单 DM-000123）。"
-        "我们会通过 kim@example.com 与您联系。"
-    ]
 
 
 def test_save_contact_confirms_the_details() -> None:

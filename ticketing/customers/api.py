@@ -2,20 +2,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import delete, select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
-from deskmate.errors import NotFound, Unprocessable
+from deskmate.errors import Unprocessable
+from ticketing.customers import profile
 from ticketing.customers.models import Customer, TierRule
-from ticketing.customers.schemas import CustomerDetail, TierRuleIn
+from ticketing.customers.schemas import (
+    CustomerDetail,
+    CustomerUpdate,
+    IdentityProfile,
+    TierRuleIn,
+)
 from ticketing.customers.service import METRICS, recompute_tier
+from ticketing.models import Channel
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 CanRead = Annotated[Principal, Depends(require_permission("tickets.config.read"))]
 CanAdmin = Annotated[Principal, Depends(require_permission("tickets.config.admin"))]
+CanReadIdentity = Annotated[Principal, Depends(require_permission("customers.identity.read"))]
+CanUpdate = Annotated[Principal, Depends(require_permission("customers.update"))]
 
 
 def _rules(session: SessionDep) -> list[TierRuleIn]:
@@ -46,9 +55,28 @@ def put_tier_rules(
     return _rules(session)
 
 
+@router.get("/by-identity", response_model=IdentityProfile)
+def get_by_identity(
+    session: SessionDep,
+    _token: CanReadIdentity,
+    channel: Annotated[Channel, Query()],
+    external_id: Annotated[str, Query(min_length=1, max_length=200)],
+) -> IdentityProfile:
+    """Who is behind a channel identity: name, language, tier and open tickets (404 if nobody)."""
+    return profile.profile_for_identity(session, channel=channel, external_id=external_id)
+
+
 @router.get("/{email}", response_model=CustomerDetail)
 def get_customer(email: str, session: SessionDep, _token: CanRead) -> CustomerDetail:
-    customer = session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
-    if customer is None:
-        raise NotFound(f"No customer with email {email[:80]!r}.")
+    return CustomerDetail.model_validate(profile.get_customer_by_email_or_raise(session, email))
+
+
+@router.patch("/{email}", response_model=CustomerDetail)
+def update_customer(
+    email: str, data: CustomerUpdate, session: SessionDep, _token: CanUpdate
+) -> CustomerDetail:
+    """Change a customer's name, region, language or consent flags (audited)."""
+    customer = profile.get_customer_by_email_or_raise(session, email)
+    profile.update_customer(session, customer=customer, data=data)
+    session.commit()
     return CustomerDetail.model_validate(customer)

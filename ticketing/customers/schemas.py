@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +43,36 @@ class CustomerDetail(CustomerRead):
     loyalty_months: int
     potential_score: int
     consent: dict[str, Any]
+    consent_updated_at: datetime | None = None
     identities: list[IdentityRead]
+
+
+class CustomerUpdate(BaseModel):
+    """A profile change by staff; every field optional, only the ones sent are applied."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    region: str | None = Field(default=None, max_length=100)
+    language: Literal["en", "zh"] | None = None
+    # Flags the customer chose (e.g. {"marketing": false}); merged into the stored ones.
+    consent: dict[str, bool] | None = Field(default=None, max_length=20)
+
+
+class OpenTicket(BaseModel):
+    reference: str
+    status: str
+    type: str
+    product: str | None
+
+
+class IdentityProfile(BaseModel):
+    """What a channel may know of the customer behind an identity, to greet them."""
+
+    name: str | None
+    language: str
+    tier: CustomerTier
+    open_tickets: list[OpenTicket]
 
 
 class TierRuleIn(BaseModel):

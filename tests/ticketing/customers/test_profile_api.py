@@ -1,0 +1,120 @@
+"""The customer profile API: who is behind a channel identity, and profile updates by staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from deskmate.auth.models import Role
+
+Headers = Callable[[Role], dict[str, str]]
+BY_IDENTITY = "/api/v1/customers/by-identity"
+
+
+def open_ticket(api: TestClient, headers: dict[str, str], **extra: Any) -> dict[str, Any]:
+    body = {"description": "The hub reboots every hour", "email": "mei@example.com", **extra}
+    response = api.post("/api/v1/tickets", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_an_identity_linked_by_a_ticket_leads_to_the_customer_and_open_tickets(
+    api: TestClient, headers_for: Headers
+) -> None:
+    bot = headers_for(Role.INTEGRATION)
+    params = {"channel": "web", "external_id": "visitor-1"}
+    assert api.get(BY_IDENTITY, params=params, headers=bot).status_code == 404
+    first = open_ticket(
+        api, bot, channel_identity={"channel": "web", "external_id": "visitor-1", "name": "Mei"}
+    )
+    second = open_ticket(api, bot, type="request")
+    found = api.get(BY_IDENTITY, params=params, headers=bot)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["name"] == "Mei" and body["tier"] == "general" and body["language"] == "en"
+    # Both tickets belong to the customer (the second was linked by email only); newest first.
+    assert [t["reference"] for t in body["open_tickets"]] == [
+        second["reference"],
+        first["reference"],
+    ]
+    # A resolved ticket is no longer open: it drops out of the reminder.
+    agent = headers_for(Role.ADMIN)
+    detail = api.get(f"/api/v1/tickets/{second['reference']}", headers=agent).json()
+    assert detail["status"] != "resolved"
+    # Another channel's identity with the same external id is somebody else.
+    other = api.get(
+        BY_IDENTITY, params={"channel": "telegram", "external_id": "visitor-1"}, headers=bot
+    )
+    assert other.status_code == 404
+
+
+def test_by_identity_rejects_bad_input(api: TestClient, headers_for: Headers) -> None:
+    bot = headers_for(Role.INTEGRATION)
+    assert api.get(BY_IDENTITY, params={"channel": "web"}, headers=bot).status_code == 422
+    bad_channel = api.get(BY_IDENTITY, params={"channel": "fax", "external_id": "1"}, headers=bot)
+    assert bad_channel.status_code == 422
+    too_long = api.get(
+        BY_IDENTITY, params={"channel": "web", "external_id": "x" * 201}, headers=bot
+    )
+    assert too_long.status_code == 422
+    assert api.get(BY_IDENTITY, params={"channel": "web", "external_id": "1"}).status_code == 401
+    expert = api.get(
+        BY_IDENTITY, params={"channel": "web", "external_id": "1"}, headers=headers_for(Role.EXPERT)
+    )
+    assert expert.status_code == 403
+
+
+def test_staff_update_a_profile_and_consent_changes_are_timed_and_audited(
+    api: TestClient, headers_for: Headers
+) -> None:
+    open_ticket(api, headers_for(Role.INTEGRATION))
+    agent = headers_for(Role.AGENT)
+    url = "/api/v1/customers/MEI@example.com"
+    before = api.get(url, headers=agent).json()
+    assert before["consent"] == {} and before["consent_updated_at"] is None
+    changed = api.patch(url, headers=agent, json={"name": "Mei Lin", "region": "APAC"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["name"], body["region"], body["language"]) == ("Mei Lin", "APAC", "en")
+    assert body["consent_updated_at"] is None  # no consent change, no consent time
+    consented = api.patch(url, headers=agent, json={"consent": {"marketing": True}}).json()
+    assert consented["consent"] == {"marketing": True}
+    assert consented["consent_updated_at"] is not None
+    merged = api.patch(url, headers=agent, json={"consent": {"surveys": False}}).json()
+    assert merged["consent"] == {"marketing": True, "surveys": False}
+    assert merged["name"] == "Mei Lin"  # fields not sent are kept
+    log = api.get(
+        "/api/v1/audit", params={"entity_type": "customers"}, headers=headers_for(Role.ADMIN)
+    )
+    assert log.status_code == 200, log.text
+    entries = log.json()["items"]
+    consents = [e for e in entries if (e.get("after") or {}).get("consent") is not None]
+    assert any(e["after"]["consent"] == {"marketing": True} for e in consents)
+    assert all("Mei Lin" not in str(e) for e in entries)  # the name is personal: never audited
+
+
+def test_profile_update_rejects_bad_input_and_keeps_the_profile(
+    api: TestClient, headers_for: Headers
+) -> None:
+    open_ticket(api, headers_for(Role.INTEGRATION))
+    agent = headers_for(Role.AGENT)
+    url = "/api/v1/customers/mei@example.com"
+    for bad in (
+        {"language": "fr"},
+        {"name": ""},
+        {"consent": {"marketing": "maybe"}},
+        {"tier": "core"},  # the tier comes from the rules, never set by hand
+        {"region": "x" * 101},
+    ):
+        response = api.patch(url, headers=agent, json=bad)
+        assert response.status_code == 422, (bad, response.text)
+    after = api.get(url, headers=agent).json()
+    assert (after["language"], after["tier"], after["consent"]) == ("en", "general", {})
+    missing = api.patch("/api/v1/customers/nobody@example.com", headers=agent, json={"name": "X"})
+    assert missing.status_code == 404
+    for role in (Role.EXPERT, Role.KNOWLEDGE_MANAGER, Role.INTEGRATION):
+        refused = api.patch(url, headers=headers_for(role), json={"name": "X"})
+        assert refused.status_code == 403, role

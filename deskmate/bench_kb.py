@@ -33,7 +33,7 @@ from knowledge.retrieval import LanguageRouter, query_language
 from knowledge.schemas import ArticleImport
 
 QUESTIONS = (
-    REPO_ROOT / "tests" / "knowledge" / "questions.jsonl",
+    REPO_ROOT / "tests" / "knowledge" / "eval" / "questions.jsonl",
     REPO_ROOT / "tests" / "knowledge" / "crosslingual.jsonl",
 )
 DEPTH = 40

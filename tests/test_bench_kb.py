@@ -8,10 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deskmate.bench_kb import Scores, load_questions
+from deskmate.bench_kb import QUESTIONS, Scores, load_questions
+from deskmate.bench_kb_split import (
+    SPLIT_FILE,
+    TEST,
+    TUNE,
+    Labelled,
+    make_split,
+    question_id,
+    read_split,
+    stratum,
+)
 from deskmate.bench_kb_scale import run_scale, synthetic_chunks
 from deskmate.errors import BadRequest
+from deskmate.seed import ARTICLES
 from knowledge.embedding import Embedder
+from knowledge.schemas import ArticleImport
 from tests.knowledge.factories import article_data, write_jsonl
 from tests.test_cli import deskmate
 
@@ -104,3 +116,55 @@ def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: 
         data, "bench", "kb", "--articles", str(articles), "--questions", str(unknown)
     )
     assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def _default_questions() -> list[Labelled]:
+    return [
+        Labelled(q.q, q.language, q.expected) for path in QUESTIONS for q in load_questions(path)
+    ]
+
+
+def _article_languages() -> dict[str, str]:
+    return {item.external_id: item.language for item in _seed_articles()}
+
+
+def _seed_articles() -> list[ArticleImport]:
+    lines = ARTICLES.read_text(encoding="utf-8").splitlines()
+    return [ArticleImport.model_validate_json(line) for line in lines if line.strip()]
+
+
+def test_the_committed_split_is_the_rule_applied_to_the_default_questions() -> None:
+    committed = read_split(SPLIT_FILE)
+    assert committed == make_split(_default_questions(), _article_languages())
+
+
+def test_the_split_halves_every_language_and_kind() -> None:
+    languages = _article_languages()
+    halves = read_split(SPLIT_FILE)
+    counts: dict[tuple[str, str], int] = {}
+    for question in _default_questions():
+        key = (stratum(question, languages), halves[question_id(question.q)])
+        counts[key] = counts.get(key, 0) + 1
+    strata = {s for s, _ in counts}
+    assert {"en/cross-lingual", "zh/cross-lingual", "en/same-language", "zh/unanswerable"} <= strata
+    for name in strata:
+        assert 0 <= counts.get((name, TUNE), 0) - counts.get((name, TEST), 0) <= 1, name
+
+
+def test_a_question_keeps_its_half_when_others_are_added_elsewhere() -> None:
+    languages = {"a": "en", "b": "zh"}
+    english = [Labelled(f"english question {i}", "en", frozenset({"a"})) for i in range(10)]
+    chinese = [Labelled(f"中文问题 {i}", "zh", frozenset({"b"})) for i in range(6)]
+    before = make_split(english, languages)
+    after = make_split(english + chinese, languages)
+    assert {q: after[q] for q in before} == before
+    assert question_id(" english question 1 ") == question_id("english question 1")
+
+
+def test_a_broken_split_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "split.json"
+    path.write_text('{"tune": ["a"]}')
+    with pytest.raises(BadRequest, match="not a split file"):
+        read_split(path)
+    with pytest.raises(BadRequest, match="no split file"):
+        read_split(tmp_path / "missing.json")

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deskmate.bench_kb import QUESTIONS, Scores, load_questions
+from deskmate.bench_kb import QUESTIONS, SIGNALS, QualityReport, Scores, load_questions
+from deskmate.bench_kb_scale import run_scale, synthetic_chunks
 from deskmate.bench_kb_split import (
     SPLIT_FILE,
     TEST,
@@ -19,7 +20,6 @@ from deskmate.bench_kb_split import (
     read_split,
     stratum,
 )
-from deskmate.bench_kb_scale import run_scale, synthetic_chunks
 from deskmate.errors import BadRequest
 from deskmate.seed import ARTICLES
 from knowledge.embedding import Embedder
@@ -39,6 +39,19 @@ def test_scores_are_recall_at_1_and_5_and_mean_reciprocal_rank() -> None:
     assert row["recall_at_1"] == pytest.approx(1 / 4)
     assert row["recall_at_5"] == pytest.approx(2 / 4)
     assert row["mrr"] == pytest.approx((1 + 1 / 3 + 1 / 6) / 4)
+
+
+def test_the_margin_is_over_the_best_lexical_only_and_the_best_dense_only_ranking() -> None:
+    report = QualityReport()
+    for signal, found in (("bm25", 1), ("lexical", 2), ("dense-own", 1), ("dense", 3)):
+        for i in range(4):
+            report.score(signal, "all", "test").add(["a" if i < found else "x"], frozenset("a"))
+    for i in range(4):
+        report.score("fused", "all", "test").add(["a" if i < 4 else "x"], frozenset("a"))
+    margin = report.margin("test")
+    assert margin["best_lexical"] == 0.5 and margin["best_dense"] == 0.75
+    assert margin["points_above_best"] == pytest.approx(25.0)
+    assert report.halves() == ["test"]  # reading a margin creates no empty halves
 
 
 def test_a_bad_question_line_is_reported_with_its_number(tmp_path: Path) -> None:
@@ -102,9 +115,13 @@ def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: 
     result = deskmate(data, *args, "--scale", "", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    rows = {(r["signal"], r["group"]): r for r in report["quality"]}
-    assert {s for s, _ in rows} == {"bm25", "dense-own", "dense", "fused-own", "fused"}
-    assert rows[("fused", "all")]["n"] == 2 and rows[("fused", "all")]["recall_at_1"] == 1.0
+    rows = {(r["signal"], r["half"], r["group"]): r for r in report["quality"]}
+    assert {s for s, _, _ in rows} == set(SIGNALS)
+    assert rows[("fused", "all", "all")]["n"] == 2
+    assert rows[("fused", "all", "all")]["recall_at_1"] == 1.0
+    # These questions are not in the committed split: they count in "all" only, and are counted.
+    assert {h for _, h, _ in rows} == {"all"} and report["unsplit_questions"] == 2
+    assert set(report["margin"]) == {"all"}
     assert report["latency"]["p50_ms"] > 0 and report["publish_to_searchable_ms"] > 0
 
     bad = deskmate(data, *args, "--scale", "10k")

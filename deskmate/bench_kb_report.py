@@ -63,11 +63,15 @@ def margin_lines(report: QualityReport) -> list[str]:
     return lines
 
 
-def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
+def scale_table(rows: Sequence[ScaleRow], embedder: str, alternative: str | None) -> Table:
     table = Table(
         title=f"scale run: synthetic chunks, 1 thread, query embedding ({embedder}) included"
+        + (f"; 'alt p50': the same with {alternative}" if alternative else "")
     )
-    columns = ("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10")
+    columns: tuple[str, ...] = (
+        *("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10"),
+        *(("alt p50",) if alternative else ()),
+    )
     for column in columns:
         table.add_column(column, justify="right")
     for row in rows:
@@ -81,6 +85,7 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
             f"{row.p95_ms:.1f}",
             f"{row.search_p50_ms:.2f}",
             f"{row.recall_at_10:.3f}",
+            *([f"{row.alt_p50_ms or 0:.1f}"] if alternative else []),
         )
     return table
 
@@ -140,6 +145,13 @@ def run_bench_kb(
     if sizes:
         kind = scale_embedder or settings.embedder_en
         embedder = load_embedder(kind, threads=settings.embedding_threads)
+        # MiniLM queries also through the int8-quantised copy, side by side (same loop).
+        alternative = (
+            load_embedder(kind, threads=settings.embedding_threads, int8_queries=True)
+            if kind == "minilm"
+            else None
+        )
+        alternative_name = "int8 query model" if alternative else None
         with console.status("embedding the real chunks that seed the synthetic ones"):
             seeds = embedder.encode(_chunk_texts(article_file))
         queries = [q.q for path in question_files for q in load_questions(path)]
@@ -149,11 +161,16 @@ def run_bench_kb(
             with console.status(f"scale run: {size:,} chunks"):
                 rows.extend(
                     run_scale(
-                        embedder=embedder, seeds=seeds, queries=queries, size=size, nprobes=nprobes
+                        embedder=embedder,
+                        seeds=seeds,
+                        queries=queries,
+                        size=size,
+                        nprobes=nprobes,
+                        alternative=alternative,
                     )
                 )
         output["scale"] = [row.as_dict() for row in rows]
         if not as_json:
-            console.print(scale_table(rows, embedder.name))
+            console.print(scale_table(rows, embedder.name, alternative_name))
     if as_json:
         console.print_json(json.dumps(output))

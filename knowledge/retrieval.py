@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from deskmate.language import detect_language
 from deskmate.settings import Settings
 from knowledge import repository
-from knowledge.embedding import MODEL_LANGUAGES, MODEL_NAMES, Embedder, Vectors, load_embedder
+from knowledge.embedding import (
+    MODEL_LANGUAGES,
+    MODEL_NAMES,
+    Embedder,
+    Vectors,
+    embed_query,
+    load_embedder,
+)
 from knowledge.index import DenseIndex, IndexMeta, build_faiss
 from knowledge.lexical import BM25Index, CharTokenizer, Tokenizer
 
@@ -154,7 +161,7 @@ class Retriever:
         return bool(added or removed)
 
     def encode_query(self, text: str) -> Vectors:
-        return self.embedder.encode([text])
+        return embed_query(self.embedder, text)
 
     def search_chunks(self, text: str, *, k: int) -> list[tuple[int, float]]:
         return self.index.search(self.encode_query(text), k)

@@ -315,6 +315,6 @@ class LanguageRouter:
 
     def warm_up(self) -> None:
         for retriever in self.distinct():
-            retriever.embedder.encode(["warm up"])
+            retriever.encode_query("warm up")
             retriever.index.size()
         self.lexical.bm25.tokenizer("warm up 预热")

@@ -81,12 +81,14 @@ def test_scale_run_compares_ivf_with_exact(embedder: Embedder) -> None:
         queries=["how do I reset", "camera wifi problem"],
         size=4000,
         nprobes=[1, 64],
+        alternative=embedder,  # timed side by side in the same loop
     )
     assert [(r.kind, r.nprobe) for r in rows] == [("flat", 0), ("ivf", 1), ("ivf", 64)]
     assert rows[0].recall_at_10 == 1.0
     assert rows[1].recall_at_10 <= rows[2].recall_at_10
     assert rows[2].recall_at_10 == 1.0  # 64 probes of 64 lists: the whole index
     assert all(r.p50_ms > 0 and r.memory_mb > 0 for r in rows)
+    assert all(r.alt_p50_ms is not None and r.alt_p50_ms > 0 for r in rows)
 
 
 def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: Path) -> None:

@@ -69,11 +69,11 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str, alternative: str | None
         + (f"; 'alt p50': the same with {alternative}" if alternative else "")
     )
     columns: tuple[str, ...] = (
-        *("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10"),
+        *("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search", "R@10"),
         *(("alt p50",) if alternative else ()),
     )
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=column in ("chunks", "index/nprobe"))
     for row in rows:
         kind = f"ivf{row.nlist}/{row.nprobe}" if row.kind == "ivf" else "exact"
         table.add_row(

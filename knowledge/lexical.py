@@ -102,6 +102,35 @@ class Tokenizer:
         return tokens
 
 
+class CharTokenizer:
+    """Character n-grams: 3- to 5-grams of each English word (with ``#`` marking its ends), and
+    the bigrams plus single characters of each Chinese run.
+
+    A typo ("scaning", "wfi") or a fragment still shares most of its n-grams with the right word,
+    where the word tokenizer shares none. Used by a second BM25 lane next to the word one.
+    """
+
+    def __init__(self, *, smallest: int = 3, largest: int = 5) -> None:
+        if not 1 <= smallest <= largest:
+            raise ValueError("n-gram sizes must satisfy 1 <= smallest <= largest")
+        self.sizes = range(smallest, largest + 1)
+
+    def __call__(self, text: str) -> list[str]:
+        normalised = unicodedata.normalize("NFKC", text).lower()
+        grams: list[str] = []
+        for match in TOKEN.finditer(normalised):
+            piece = match.group(0)
+            if CJK_RUN.fullmatch(piece):
+                if len(piece) > 1:
+                    grams.extend(_bigrams(piece))
+                grams.extend(ch for ch in piece if ch not in ZH_STOPWORDS)
+            elif piece not in EN_STOPWORDS:
+                word = f"#{piece}#"
+                for n in self.sizes:
+                    grams.extend(word[i : i + n] for i in range(len(word) - n + 1))
+        return grams
+
+
 class BM25Index:
     """Okapi BM25 over chunks keyed by their integer chunk id, updatable in place.
 
@@ -109,7 +138,9 @@ class BM25Index:
     are kept so that ``add``/``remove`` never need a rebuild. Thread-safe.
     """
 
-    def __init__(self, tokenizer: Tokenizer, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self, tokenizer: Callable[[str], list[str]], *, k1: float = 1.2, b: float = 0.75
+    ) -> None:
         self.tokenizer = tokenizer
         self.k1 = k1
         self.b = b

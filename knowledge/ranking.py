@@ -1,11 +1,11 @@
 """Ranking: the published articles that best match a query, best first.
 
 This is the seam between retrieval (how candidates are found and ordered) and the answer policy
-(whether the best one is good enough to answer). ``score`` orders the results: the reciprocal
-rank fusion of the dense rankings (the query language's embedder, then the cross-lingual one)
-and BM25. ``confidence`` is on the scale the answer thresholds are calibrated on -- the cosine
-of the article's best chunk under the query language's own embedder -- so the policy never reads
-raw fused scores.
+(whether the best one is good enough to answer). ``score`` orders the results: the convex fusion
+(``knowledge.fusion``) of the dense rankings (the query language's embedder, then the
+cross-lingual one) and the two BM25 lanes (words, character n-grams). ``confidence`` is on the
+scale the answer thresholds are calibrated on -- the cosine of the article's best chunk under the
+query language's own embedder -- so the policy never reads raw fused scores.
 """
 
 from __future__ import annotations
@@ -17,7 +17,20 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from knowledge import repository
-from knowledge.fusion import RRF_K, ArticleHit, best_per_article, interleave, reciprocal_rank_fusion
+from knowledge.fusion import (
+    DENSE_ONLY,
+    FUSED,
+    LEXICAL_ONLY,
+    RRF_K,
+    ArticleHit,
+    DenseRanking,
+    FusionWeights,
+    best_per_article,
+    convex_fusion,
+    interleave,
+    lexical_scores,
+    reciprocal_rank_fusion,
+)
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -39,7 +52,8 @@ class Signals:
 
     language: str  # the query's
     dense: list[list[ArticleHit]]  # the language's own embedder first, then the cross-lingual one
-    lexical: list[ArticleHit]
+    lexical: list[ArticleHit]  # word BM25
+    chars: list[ArticleHit]  # character n-gram BM25
     dense_languages: list[frozenset[str] | None]  # what each dense ranking's model reads
     multilingual: int | None  # which dense ranking reads every language, if any
     threshold: float  # the answer threshold of the query's language
@@ -58,7 +72,10 @@ def gather_signals(
     retrievers = router.dense_for_language(language)
     dense_hits = [r.search_chunks(query, k=depth) for r in retrievers]
     lexical_hits = router.lexical_search(session, query, k=depth)
-    chunk_ids = {chunk_id for hits in [*dense_hits, lexical_hits] for chunk_id, _ in hits}
+    char_hits = router.char_search(session, query, k=depth)
+    chunk_ids = {
+        chunk_id for hits in [*dense_hits, lexical_hits, char_hits] for chunk_id, _ in hits
+    }
     chunks = repository.chunk_articles(session, list(chunk_ids))
     found = repository.articles_by_ids(session, list({c.article_id for c in chunks.values()}))
     articles = {i: a for i, a in found.items() if a.status == ArticleStatus.PUBLISHED}
@@ -67,6 +84,7 @@ def gather_signals(
         language=language,
         dense=[best_per_article(hits, owner) for hits in dense_hits],
         lexical=best_per_article(lexical_hits, owner),
+        chars=best_per_article(char_hits, owner),
         dense_languages=[r.languages for r in retrievers],
         multilingual=next((i for i, r in enumerate(retrievers) if r.languages is None), None),
         threshold=router.thresholds.get(language, 1.0),
@@ -91,9 +109,37 @@ def confidence_of(signals: Signals, article_id: uuid.UUID) -> tuple[float, int |
 
 
 def fuse(
-    signals: Signals, *, dense: Sequence[int] | None = None, lexical: bool = True
+    signals: Signals,
+    *,
+    dense: Sequence[int] | None = None,
+    lexical: bool = True,
+    weights: FusionWeights | None = None,
 ) -> list[uuid.UUID]:
     """The chosen dense signals (default: all) and BM25 (unless told not), fused; best first.
+
+    Weights default to the query language's ``FUSED`` ones, ``DENSE_ONLY`` without the lexical
+    lanes and ``LEXICAL_ONLY`` without dense signals. See ``knowledge.fusion``.
+    """
+    chosen = list(range(len(signals.dense))) if dense is None else list(dense)
+    if weights is None:
+        table = FUSED if lexical else DENSE_ONLY
+        weights = table.get(signals.language, table["en"]) if chosen else LEXICAL_ONLY
+    fused = convex_fusion(
+        [DenseRanking(signals.dense[i], signals.dense_languages[i]) for i in chosen],
+        lexical_scores(signals.lexical, signals.chars, char_weight=weights.char_weight)
+        if lexical
+        else {},
+        article_language={i: a.language for i, a in signals.articles.items()},
+        query_language=signals.language,
+        weights=weights,
+    )
+    return [article_id for article_id, _ in fused]
+
+
+def fuse_rrf(
+    signals: Signals, *, dense: Sequence[int] | None = None, lexical: bool = True
+) -> list[uuid.UUID]:
+    """The previous ranking, kept for the bench: reciprocal rank fusion with language lanes.
 
     Articles in the query's language are ranked by reciprocal rank fusion; articles in the
     other language join at the rank the multilingual embedder gives them (``fusion.interleave``).
@@ -128,7 +174,7 @@ def rank_articles(
     # For an article no embedder that reads it found: the chunk some other signal matched.
     fallback_chunk = {
         hit.article_id: hit.chunk_id
-        for ranking in [signals.lexical, *reversed(signals.dense)]
+        for ranking in [signals.chars, signals.lexical, *reversed(signals.dense)]
         for hit in reversed(ranking)
     }
     ranked: list[RankedArticle] = []

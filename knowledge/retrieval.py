@@ -19,9 +19,16 @@ from sqlalchemy.orm import Session
 from deskmate.language import detect_language
 from deskmate.settings import Settings
 from knowledge import repository
-from knowledge.embedding import MODEL_LANGUAGES, MODEL_NAMES, Embedder, Vectors, load_embedder
+from knowledge.embedding import (
+    MODEL_LANGUAGES,
+    MODEL_NAMES,
+    Embedder,
+    Vectors,
+    embed_query,
+    load_embedder,
+)
 from knowledge.index import DenseIndex, IndexMeta, build_faiss
-from knowledge.lexical import BM25Index, Tokenizer
+from knowledge.lexical import BM25Index, CharTokenizer, Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -154,17 +161,22 @@ class Retriever:
         return bool(added or removed)
 
     def encode_query(self, text: str) -> Vectors:
-        return self.embedder.encode([text])
+        return embed_query(self.embedder, text)
 
     def search_chunks(self, text: str, *, k: int) -> list[tuple[int, float]]:
         return self.index.search(self.encode_query(text), k)
 
 
 class LexicalRetriever:
-    """The in-memory BM25 index, following the published chunks like the dense index does."""
+    """The in-memory BM25 indexes, following the published chunks like the dense index does.
+
+    Two lanes over the same chunks: words (stemmed English, segmented Chinese) and character
+    n-grams (``CharTokenizer``), which still match a misspelt or clipped word.
+    """
 
     def __init__(self, tokenizer: Tokenizer | None = None) -> None:
         self.bm25 = BM25Index(tokenizer or Tokenizer())
+        self.chars = BM25Index(CharTokenizer())
         self._signatures: dict[int, int] = {}
         self._synced: object = None
         self._lock = threading.Lock()
@@ -176,8 +188,9 @@ class LexicalRetriever:
             stale = [i for i, sig in self._signatures.items() if wanted.get(i) != sig]
             fresh = [i for i, sig in wanted.items() if self._signatures.get(i) != sig]
             texts = repository.chunk_texts(session, fresh)
-            self.bm25.remove(stale)
-            self.bm25.add((i, texts[i]) for i in fresh if i in texts)
+            for lane in (self.bm25, self.chars):
+                lane.remove(stale)
+                lane.add((i, texts[i]) for i in fresh if i in texts)
             for chunk_id in stale:
                 del self._signatures[chunk_id]
             self._signatures.update({i: wanted[i] for i in fresh if i in texts})
@@ -185,12 +198,15 @@ class LexicalRetriever:
             return len(fresh), len(stale)
 
     def search(
-        self, session: Session, text: str, *, k: int, token: object = None
+        self, session: Session, text: str, *, k: int, token: object = None, chars: bool = False
     ) -> list[tuple[int, float]]:
-        """BM25 hits; first catches up with the database if the dense indexes moved on since."""
+        """BM25 hits of the word lane (or, with ``chars``, the character n-gram lane).
+
+        First catches up with the database if the dense indexes moved on since.
+        """
         if token is None or token != self._synced:
             self.sync(session, token=token)
-        return self.bm25.search(text, k=k)
+        return (self.chars if chars else self.bm25).search(text, k=k)
 
 
 def query_language(text: str) -> str:
@@ -265,6 +281,9 @@ class LanguageRouter:
     def lexical_search(self, session: Session, text: str, *, k: int) -> list[tuple[int, float]]:
         return self.lexical.search(session, text, k=k, token=self.version())
 
+    def char_search(self, session: Session, text: str, *, k: int) -> list[tuple[int, float]]:
+        return self.lexical.search(session, text, k=k, token=self.version(), chars=True)
+
     @property
     def ready(self) -> bool:
         return all(r.index.ready for r in self.distinct())
@@ -296,6 +315,6 @@ class LanguageRouter:
 
     def warm_up(self) -> None:
         for retriever in self.distinct():
-            retriever.embedder.encode(["warm up"])
+            retriever.encode_query("warm up")
             retriever.index.size()
         self.lexical.bm25.tokenizer("warm up 预热")

@@ -8,10 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deskmate.bench_kb import Scores, load_questions
+from deskmate.bench_kb import QUESTIONS, SIGNALS, QualityReport, Scores, load_questions
 from deskmate.bench_kb_scale import run_scale, synthetic_chunks
+from deskmate.bench_kb_split import (
+    SPLIT_FILE,
+    TEST,
+    TUNE,
+    Labelled,
+    make_split,
+    question_id,
+    read_split,
+    stratum,
+)
 from deskmate.errors import BadRequest
+from deskmate.seed import ARTICLES
 from knowledge.embedding import Embedder
+from knowledge.schemas import ArticleImport
 from tests.knowledge.factories import article_data, write_jsonl
 from tests.test_cli import deskmate
 
@@ -27,6 +39,19 @@ def test_scores_are_recall_at_1_and_5_and_mean_reciprocal_rank() -> None:
     assert row["recall_at_1"] == pytest.approx(1 / 4)
     assert row["recall_at_5"] == pytest.approx(2 / 4)
     assert row["mrr"] == pytest.approx((1 + 1 / 3 + 1 / 6) / 4)
+
+
+def test_the_margin_is_over_the_best_lexical_only_and_the_best_dense_only_ranking() -> None:
+    report = QualityReport()
+    for signal, found in (("bm25", 1), ("lexical", 2), ("dense-own", 1), ("dense", 3)):
+        for i in range(4):
+            report.score(signal, "all", "test").add(["a" if i < found else "x"], frozenset("a"))
+    for i in range(4):
+        report.score("fused", "all", "test").add(["a" if i < 4 else "x"], frozenset("a"))
+    margin = report.margin("test")
+    assert margin["best_lexical"] == 0.5 and margin["best_dense"] == 0.75
+    assert margin["points_above_best"] == pytest.approx(25.0)
+    assert report.halves() == ["test"]  # reading a margin creates no empty halves
 
 
 def test_a_bad_question_line_is_reported_with_its_number(tmp_path: Path) -> None:
@@ -56,12 +81,14 @@ def test_scale_run_compares_ivf_with_exact(embedder: Embedder) -> None:
         queries=["how do I reset", "camera wifi problem"],
         size=4000,
         nprobes=[1, 64],
+        alternative=embedder,  # timed side by side in the same loop
     )
     assert [(r.kind, r.nprobe) for r in rows] == [("flat", 0), ("ivf", 1), ("ivf", 64)]
     assert rows[0].recall_at_10 == 1.0
     assert rows[1].recall_at_10 <= rows[2].recall_at_10
     assert rows[2].recall_at_10 == 1.0  # 64 probes of 64 lists: the whole index
     assert all(r.p50_ms > 0 and r.memory_mb > 0 for r in rows)
+    assert all(r.alt_p50_ms is not None and r.alt_p50_ms > 0 for r in rows)
 
 
 def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: Path) -> None:
@@ -90,9 +117,13 @@ def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: 
     result = deskmate(data, *args, "--scale", "", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    rows = {(r["signal"], r["group"]): r for r in report["quality"]}
-    assert {s for s, _ in rows} == {"bm25", "dense-own", "dense", "fused-own", "fused"}
-    assert rows[("fused", "all")]["n"] == 2 and rows[("fused", "all")]["recall_at_1"] == 1.0
+    rows = {(r["signal"], r["half"], r["group"]): r for r in report["quality"]}
+    assert {s for s, _, _ in rows} == set(SIGNALS)
+    assert rows[("fused", "all", "all")]["n"] == 2
+    assert rows[("fused", "all", "all")]["recall_at_1"] == 1.0
+    # These questions are not in the committed split: they count in "all" only, and are counted.
+    assert {h for _, h, _ in rows} == {"all"} and report["unsplit_questions"] == 2
+    assert set(report["margin"]) == {"all"}
     assert report["latency"]["p50_ms"] > 0 and report["publish_to_searchable_ms"] > 0
 
     bad = deskmate(data, *args, "--scale", "10k")
@@ -104,3 +135,55 @@ def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: 
         data, "bench", "kb", "--articles", str(articles), "--questions", str(unknown)
     )
     assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def _default_questions() -> list[Labelled]:
+    return [
+        Labelled(q.q, q.language, q.expected) for path in QUESTIONS for q in load_questions(path)
+    ]
+
+
+def _article_languages() -> dict[str, str]:
+    return {item.external_id: item.language for item in _seed_articles()}
+
+
+def _seed_articles() -> list[ArticleImport]:
+    lines = ARTICLES.read_text(encoding="utf-8").splitlines()
+    return [ArticleImport.model_validate_json(line) for line in lines if line.strip()]
+
+
+def test_the_committed_split_is_the_rule_applied_to_the_default_questions() -> None:
+    committed = read_split(SPLIT_FILE)
+    assert committed == make_split(_default_questions(), _article_languages())
+
+
+def test_the_split_halves_every_language_and_kind() -> None:
+    languages = _article_languages()
+    halves = read_split(SPLIT_FILE)
+    counts: dict[tuple[str, str], int] = {}
+    for question in _default_questions():
+        key = (stratum(question, languages), halves[question_id(question.q)])
+        counts[key] = counts.get(key, 0) + 1
+    strata = {s for s, _ in counts}
+    assert {"en/cross-lingual", "zh/cross-lingual", "en/same-language", "zh/unanswerable"} <= strata
+    for name in strata:
+        assert 0 <= counts.get((name, TUNE), 0) - counts.get((name, TEST), 0) <= 1, name
+
+
+def test_a_question_keeps_its_half_when_others_are_added_elsewhere() -> None:
+    languages = {"a": "en", "b": "zh"}
+    english = [Labelled(f"english question {i}", "en", frozenset({"a"})) for i in range(10)]
+    chinese = [Labelled(f"中文问题 {i}", "zh", frozenset({"b"})) for i in range(6)]
+    before = make_split(english, languages)
+    after = make_split(english + chinese, languages)
+    assert {q: after[q] for q in before} == before
+    assert question_id(" english question 1 ") == question_id("english question 1")
+
+
+def test_a_broken_split_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "split.json"
+    path.write_text('{"tune": ["a"]}')
+    with pytest.raises(BadRequest, match="not a split file"):
+        read_split(path)
+    with pytest.raises(BadRequest, match="no split file"):
+        read_split(tmp_path / "missing.json")

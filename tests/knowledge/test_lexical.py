@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.lexical import BM25Index, Tokenizer, stem
+from knowledge.lexical import BM25Index, CharTokenizer, Tokenizer, stem
 
 
 def test_english_tokens_are_lowercased_stemmed_and_without_stopwords() -> None:
@@ -60,3 +60,27 @@ def test_bm25_updates_in_place_add_replace_remove() -> None:
     assert index.search("doorbell chime", k=3) == []
     index.clear()
     assert len(index) == 0 and index.search("reset", k=1) == []
+
+
+def test_character_ngrams_still_match_a_misspelt_word() -> None:
+    grams = CharTokenizer()
+    typo, right, other = set(grams("scaning")), set(grams("scanning")), set(grams("router"))
+    assert "#sca" in typo and "ing#" in typo and "#scaning#" not in typo  # 3 to 5 characters
+    assert len(typo & right) >= len(typo) // 2 and not typo & other
+    chinese = grams("摄像头离线了")
+    assert {"摄像", "像头", "摄", "线"} <= set(chinese) and "了" not in chinese
+    assert grams("the a to") == []  # stop words carry no grams
+
+
+def test_the_character_lane_finds_what_the_word_lane_misses() -> None:
+    words, chars = BM25Index(Tokenizer()), BM25Index(CharTokenizer())
+    docs = [(1, "Scanning the QR code during setup"), (2, "Refunds for the cloud plan")]
+    words.add(docs)
+    chars.add(docs)
+    assert words.search("refnds", k=2) == []
+    assert [chunk for chunk, _ in chars.search("refnds", k=2)] == [2]
+
+
+def test_bad_ngram_sizes_are_refused() -> None:
+    with pytest.raises(ValueError, match="n-gram"):
+        CharTokenizer(smallest=4, largest=3)

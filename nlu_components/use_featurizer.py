@@ -72,7 +72,7 @@ def encode(texts: Sequence[str], *, threads: int = 1, batch_size: int = 64) -> n
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
+class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the sentence embedding of each message's text (zeros as its per-token sequence)."""
 
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import random
@@ -69,20 +70,20 @@ def split(
 def thresholds(dev: list[tuple[str, str, str]], parsed: list[dict]) -> dict[str, object]:
     """What other FallbackClassifier thresholds would give, from the classifier's ranking."""
     table: dict[str, object] = {}
-    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+    for threshold, ambiguity in itertools.product((0.0, 0.2, 0.3, 0.4, 0.5), (0.0, 0.05, 0.1)):
         right = fallbacks = oos_right = oos_n = 0
         for (_, gold, _), result in zip(dev, parsed, strict=True):
             ranking = [r for r in result["intent_ranking"] if r["name"] != "nlu_fallback"]
             top = ranking[0]
             second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
             guess = top["name"]
-            if top["confidence"] < threshold or top["confidence"] - second < 0.1:
+            if top["confidence"] < threshold or top["confidence"] - second < ambiguity:
                 guess = "nlu_fallback"
             right += guess == gold
             fallbacks += guess == "nlu_fallback" and gold != "out_of_scope"
             oos_n += gold == "out_of_scope"
             oos_right += gold == "out_of_scope" == guess
-        table[str(threshold)] = {
+        table[f"threshold {threshold}, ambiguity {ambiguity}"] = {
             "accuracy": round(right / len(dev), 3),
             "false_fallbacks": fallbacks,
             "oos_recall": round(oos_right / oos_n, 3),

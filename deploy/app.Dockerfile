@@ -13,6 +13,7 @@ COPY knowledge knowledge
 COPY ticketing ticketing
 COPY bot bot
 COPY actions actions
+COPY experts experts
 RUN pip install --no-cache-dir --no-deps -e .
 VOLUME /data
 EXPOSE 8000

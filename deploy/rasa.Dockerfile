@@ -6,10 +6,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /
 COPY requirements/rasa.txt requirements/rasa-constraints.txt requirements/
 RUN pip install --no-cache-dir --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2 \
  && pip install --no-cache-dir --prefer-binary -r requirements/rasa.txt -c requirements/rasa-constraints.txt
-COPY config.yml domain.yml endpoints.yml credentials.yml ./
+COPY config.yml endpoints.yml credentials.yml ./
 COPY deploy/endpoints.production.yml ./endpoints.production.yml
+COPY domain domain
 COPY data data
-RUN rasa train --out models --fixed-model-name deskmate
+# The pipeline's own components (the sentence-encoder featurizer), imported from the work dir.
+COPY nlu_components nlu_components
+RUN rasa train --domain domain --out models --fixed-model-name deskmate
 EXPOSE 5005
 CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models/deskmate.tar.gz", \
      "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml"]

@@ -34,6 +34,8 @@ def training_inputs(root: Path = REPO_ROOT) -> list[Path]:
     domain = root / "domain.yml"
     files += [domain] if domain.exists() else sorted((root / "domain").rglob("*.yml"))
     files += sorted((root / "data").rglob("*.yml"))
+    # The pipeline's custom components: a change to them needs a new model too.
+    files += sorted((root / "nlu_components").rglob("*.py"))
     return [f for f in files if f.is_file()]
 
 

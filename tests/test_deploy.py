@@ -47,3 +47,36 @@ def test_production_settings_reject_placeholder_secrets(tmp_path: Path) -> None:
         Settings(environment="production", data_dir=tmp_path)
     ok = Settings(environment="production", data_dir=tmp_path, secret_key="a-real-secret")  # type: ignore[arg-type]
     assert ok.resolved_database_url == f"sqlite:///{tmp_path / 'deskmate.db'}"
+
+
+def _copy_sources(dockerfile: Path) -> list[str]:
+    sources: list[str] = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += words[1:-1]
+    return sources
+
+
+@pytest.mark.parametrize("name", ["app.Dockerfile", "rasa.Dockerfile"])
+def test_every_file_an_image_copies_exists(name: str) -> None:
+    missing = [
+        s for s in _copy_sources(REPO_ROOT / "deploy" / name) if not (REPO_ROOT / s).exists()
+    ]
+    assert missing == []
+
+
+def test_the_app_image_carries_every_package_the_project_installs() -> None:
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    include = pyproject.split("include = [", 1)[1].split("]", 1)[0]
+    packages = {p.strip().strip('"').rstrip("*") for p in include.split(",") if p.strip()}
+    copied = set(_copy_sources(REPO_ROOT / "deploy" / "app.Dockerfile"))
+    assert packages and packages <= copied
+
+
+def test_the_rasa_image_carries_the_pipelines_own_components() -> None:
+    config = (REPO_ROOT / "config.yml").read_text()
+    copied = set(_copy_sources(REPO_ROOT / "deploy" / "rasa.Dockerfile"))
+    assert {"config.yml", "domain", "data"} <= copied
+    if "nlu_components." in config:
+        assert "nlu_components" in copied

@@ -47,8 +47,10 @@ class Retriever:
         threads: int = 1,
         exact_max: int = 50_000,
         nprobe: int = 64,
+        int8_queries: bool = False,
     ) -> None:
         self.index = DenseIndex(index_dir)
+        self._int8_queries = int8_queries
         self.exact_max = exact_max
         self.nprobe = nprobe
         self._embedder_kind = embedder_kind
@@ -60,7 +62,9 @@ class Retriever:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self._embedder_kind, threads=self._threads)
+                self._embedder = load_embedder(
+                    self._embedder_kind, threads=self._threads, int8_queries=self._int8_queries
+                )
             return self._embedder
 
     def use_embedder(self, embedder: Embedder) -> None:
@@ -248,6 +252,7 @@ class LanguageRouter:
                     threads=settings.embedding_threads,
                     exact_max=settings.index_exact_max_vectors,
                     nprobe=settings.index_nprobe,
+                    int8_queries=settings.embedding_int8_queries,
                 )
             return by_kind[kind]
 

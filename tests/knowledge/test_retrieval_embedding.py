@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from knowledge.embedding import Embedder, MiniLMEmbedder, embed_query
@@ -48,3 +50,13 @@ class _EncodeOnly:
 
 def test_an_embedder_without_a_query_path_is_asked_through_encode() -> None:
     assert embed_query(_EncodeOnly(), "x").shape == (1, 2)
+
+
+def test_the_int8_setting_reaches_the_query_embedder(tmp_path: Path) -> None:
+    from deskmate.settings import Settings
+    from knowledge.retrieval import LanguageRouter
+
+    on = LanguageRouter.from_settings(Settings(data_dir=tmp_path, embedding_int8_queries=True))
+    off = LanguageRouter.from_settings(Settings(data_dir=tmp_path))
+    assert on.retrievers["en"]._int8_queries is True
+    assert off.retrievers["en"]._int8_queries is False

@@ -13,6 +13,7 @@ Rows for the list figures are bulk-loaded directly (PostgreSQL COPY, SQLite exec
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -106,11 +107,13 @@ def make_bench_app() -> object:
     from deskmate.app import create_app
     from knowledge.retrieval import LanguageRouter
 
-    return create_app(
+    app = create_app(
         Settings(),
         assistant=RasaRestAssistant("http://127.0.0.1:9", timeout=1.0),
         retriever=LanguageRouter({}, {}),
     )
+    gc.freeze()  # as deskmate/asgi.py does after building the app
+    return app
 
 
 @dataclass

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskmate.auth.models import Role
+from deskmate.errors import BadRequest
+from deskmate.pagination import PageParams
+from experts import service
+from knowledge.models import GapTask, KnowledgeGap
 from tests.experts import test_api
+from tests.experts.factories import add_expert
 
 client = test_api.client  # the fixture: the app with the demo yellow pages (14 people)
 _auth = test_api._auth
@@ -120,3 +126,23 @@ def test_bad_paging_sort_or_filter_is_422_and_changes_nothing(
     assert "-capacity" in detail  # the error names the sorts that are allowed
     assert client.get(URL, params={"sort": "name"}).status_code == 401
     assert _list(client, agent, per_page=100)["total"] == 14
+
+
+def test_load_sort_uses_open_gap_tasks_and_unknown_sorts_are_refused_in_the_service(
+    session: Session,
+) -> None:
+    names = ["Ada", "Bo", "Cy"]
+    experts = [add_expert(session, name=n, email=f"{n.lower()}@example.com") for n in names]
+    for count, expert in zip([0, 2, 1], experts, strict=True):
+        for i in range(count):
+            gap = KnowledgeGap(label=f"{expert.name}-{i}", embedder="e", volume=1)
+            session.add(gap)
+            session.flush()
+            session.add(GapTask(gap_id=gap.id, expert_id=expert.id))
+    session.flush()
+    busiest = service.list_experts(session, page=PageParams(), sort="-load")
+    assert [(e.name, e.load) for e in busiest.items] == [("Bo", 2), ("Cy", 1), ("Ada", 0)]
+    idle = service.list_experts(session, page=PageParams(per_page=1, page=1), sort="load")
+    assert [e.name for e in idle.items] == ["Ada"] and idle.total == 3
+    with pytest.raises(BadRequest, match="Unknown sort 'bio'"):
+        service.list_experts(session, page=PageParams(), sort="bio")

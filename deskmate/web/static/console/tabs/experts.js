@@ -34,6 +34,7 @@
     var whoAvailable = h("select", { "aria-label": "Everyone: availability" }, [["", "Available or away"], ["true", "Available"], ["false", "Away"]].map(function (p) { return h("option", { value: p[0] }, p[1]); }));
     var whoSort = h("select", { "aria-label": "Everyone: order" }, [["name", "By name"], ["-capacity", "Most capacity"], ["load", "Least loaded"], ["-load", "Most loaded"]].map(function (p) { return h("option", { value: p[0] }, p[1]); }));
     var typing = null;
+    var asked = 0;  // only the newest request fills the table (answers may arrive out of order)
     function refilter() { page = 1; load(); }
     whoName.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(refilter, 250); });
     [whoLanguage, whoAvailable, whoSort].forEach(function (el) { el.addEventListener("change", refilter); });
@@ -115,8 +116,10 @@
       if (whoName.value.trim()) query.q = whoName.value.trim();
       if (whoLanguage.value) query.language = whoLanguage.value;
       if (whoAvailable.value) query.available = whoAvailable.value;
+      var mine = ++asked;
       api("/api/v1/experts", { query: query })
         .then(function (data) {
+          if (mine !== asked) return;
           body.textContent = "";
           count.textContent = data.total + " " + (data.total === 1 ? "person" : "people");
           if (!data.items.length) {
@@ -138,6 +141,7 @@
           C.pager(pager, page, data.total, data.per_page, function (p) { page = p; load(); });
         })
         .catch(function (err) {
+          if (mine !== asked) return;
           body.textContent = "";
           listError.textContent = err.detail || err.message;
           listError.hidden = false;

@@ -109,6 +109,8 @@ class OpenTicket(BaseModel):
 
 
 class CustomerProfile(BaseModel):
+    # False: the identity was linked by a typed email; nothing of the customer may be shown.
+    verified: bool = False
     name: str | None
     language: str
     tier: str

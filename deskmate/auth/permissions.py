@@ -79,6 +79,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/openapi.json"),
         # customers, through the web chat (identified by their conversation id)
         ("POST", "/api/v1/chat/messages"),
+        # the signed-in customer, vouched for by the embedding site's HMAC signature
+        ("POST", "/api/v1/chat/identify"),
         ("GET", "/api/v1/chat/conversations/{conversation_id}/messages"),
         # self-service knowledge
         ("GET", "/api/v1/kb/search"),

@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # customer profiles: the assistant looks up who is behind a channel identity; staff edit
     "customers.identity.read": frozenset({A, S, D, I}),
     "customers.update": frozenset({A, S, D}),
+    # staff vouch for a channel identity (e.g. a Telegram user who proved who they are)
+    "customers.identity.link": frozenset({A, S, D}),
 }
 
 # Routes anyone may call without a token, as (METHOD, path). Add one line per public route.

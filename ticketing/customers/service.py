@@ -123,7 +123,13 @@ def trusted_tier(
 
 
 def link_verified_identity(
-    session: Session, *, channel: str, external_id: str, email: str, language: str = "en"
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    email: str,
+    language: str = "en",
+    name: str | None = None,
 ) -> Customer:
     """Links a channel identity to the customer with this email, as verified (the caller has
     checked the proof). The customer is created if new; an identity linked to someone else
@@ -151,6 +157,8 @@ def link_verified_identity(
             assert identity is not None
     identity.customer_id = customer.id
     identity.customer = customer
+    if name:
+        identity.name = name
     identity.verified = True
     identity.verified_at = utcnow()
     session.flush()

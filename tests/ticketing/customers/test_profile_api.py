@@ -107,6 +107,32 @@ def test_a_typed_email_does_not_raise_priority_a_verified_identity_does(
     assert by_staff["priority"] == "high"
 
 
+def test_staff_link_a_telegram_identity_as_verified(api: TestClient, headers_for: Headers) -> None:
+    bot, agent = headers_for(Role.INTEGRATION), headers_for(Role.AGENT)
+    telegram = {"channel": "telegram", "external_id": "777", "name": "Mei"}
+    ticket = open_ticket(api, bot, channel_identity=telegram)  # typed email: unverified
+    params = {"channel": "telegram", "external_id": "777"}
+    assert api.get(BY_IDENTITY, params=params, headers=bot).json()["verified"] is False
+
+    url = "/api/v1/customers/mei@example.com/identities"
+    for role in (Role.INTEGRATION, Role.EXPERT, Role.KNOWLEDGE_MANAGER):
+        assert api.put(url, headers=headers_for(role), json=telegram).status_code == 403, role
+    assert api.get(BY_IDENTITY, params=params, headers=bot).json()["verified"] is False
+    bad = api.put(url, headers=agent, json={"channel": "fax", "external_id": "777"})
+    assert bad.status_code == 422
+    missing = api.put(
+        "/api/v1/customers/nobody@example.com/identities", headers=agent, json=telegram
+    )
+    assert missing.status_code == 404
+
+    linked = api.put(url, headers=agent, json=telegram)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["identities"] == [{**telegram, "verified": True}]
+    body = api.get(BY_IDENTITY, params=params, headers=bot).json()
+    assert body["verified"] is True and body["name"] == "Mei"
+    assert [t["reference"] for t in body["open_tickets"]] == [ticket["reference"]]
+
+
 def test_by_identity_rejects_bad_input(api: TestClient, headers_for: Headers) -> None:
     bot = headers_for(Role.INTEGRATION)
     assert api.get(BY_IDENTITY, params={"channel": "web"}, headers=bot).status_code == 422

@@ -109,6 +109,8 @@ class OpenTicket(BaseModel):
 
 
 class CustomerProfile(BaseModel):
+    # False: the identity was linked by a typed email; nothing of the customer may be shown.
+    verified: bool = False
     name: str | None
     language: str
     tier: str
@@ -185,6 +187,28 @@ class DeskmateClient:
             params["conversation_id"] = conversation_id  # lets erasure find the query log
         response = await self._request("GET", "/api/v1/kb/search", params=params)
         return _parse(KbSearchRead, response)
+
+    async def vote_in_conversation(
+        self, conversation_id: str, *, helpful: bool, article_id: str | None = None
+    ) -> bool:
+        """ "Did this help?" answered in the chat: a vote on the conversation's latest answer
+        (on `article_id` when given, e.g. a clarification's choice the customer picked).
+        Returns False when the answer already has a vote (409) or none was shown lately (404);
+        the customer need not hear about either."""
+        body: dict[str, Any] = {"helpful": helpful}
+        if article_id:
+            body["article_id"] = article_id
+        try:
+            await self._request(
+                "POST",
+                f"/api/v1/kb/conversations/{quote(conversation_id, safe='')}/feedback",
+                json=body,
+            )
+        except DeskmateApiError as e:
+            if e.status_code in (404, 409):
+                return False
+            raise
+        return True
 
     async def search_experts(self, query: str, *, k: int = 3) -> ExpertSearchRead:
         response = await self._request("GET", "/api/v1/experts/search", params={"q": query, "k": k})

@@ -26,7 +26,11 @@ def ticket_line(ticket: OpenTicket, language: Language) -> str:
 
 
 class ActionGreet(ApiAction):
-    """Greets by name when the customer is known (in the language of this conversation)."""
+    """Greets by name when the customer is known (in the language of this conversation).
+
+    Known means a verified identity: an email someone typed in a form proves nothing, so such a
+    visitor is greeted like a stranger (the API already withholds the profile; this is a second
+    lock in case an older API answers)."""
 
     def name(self) -> str:
         return "action_greet"
@@ -41,7 +45,7 @@ class ActionGreet(ApiAction):
             # Not knowing who it is must not stop the conversation: greet like a stranger.
             logger.warning("looking up the customer of %s failed: %s", tracker.sender_id, e)
             profile = None
-        if profile is None or not profile.name:
+        if profile is None or not profile.verified or not profile.name:
             dispatcher.utter_message(response="utter_greet")
             return []
         dispatcher.utter_message(text=text("greet_known", language, name=profile.name))

@@ -20,6 +20,7 @@ from actions.products import NO_PRODUCT
 from actions.slots import (
     HANDOFF_REASON_SLOT,
     KB_ARTICLES_SLOT,
+    KB_DECISION_SLOT,
     KB_FAILURES_SLOT,
     TICKET_REFERENCE_SLOT,
     failures_before_person,
@@ -33,8 +34,43 @@ Reason = Literal["request", "repeated_failure"]
 
 
 def failures(tracker: Tracker) -> int:
+    """Consecutive failed turns so far (since the chat started, the last hand-back or the last
+    success: an answer, a completed form, a found ticket status all set it back to 0)."""
     value = tracker.get_slot(KB_FAILURES_SLOT)
     return int(value) if isinstance(value, int | float) else 0
+
+
+def turns(tracker: Tracker) -> list[list[dict[str, Any]]]:
+    """The tracker's events split at each user message (a turn starts with one)."""
+    turns: list[list[dict[str, Any]]] = [[]]
+    for event in tracker.events:
+        if event.get("event") == "user":
+            turns.append([])
+        turns[-1].append(event)
+    return turns
+
+
+def slot_values(events: list[dict[str, Any]], name: str) -> list[Any]:
+    return [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == name]
+
+
+def failures_before_answer(tracker: Tracker) -> int:
+    """The failed turns before the answer the customer now says did not help.
+
+    An answer counts as a success (it sets the count back to 0), unless the very next message
+    votes it down: then it was a failure after all, and the failures before it still count —
+    "no answer", an answer, "didn't help" are two failures in a row. Without an answer in the
+    previous turn this is simply `failures`.
+    """
+    split = turns(tracker)
+    if len(split) < 3 or "answer" not in slot_values(split[-2], KB_DECISION_SLOT):
+        return failures(tracker)
+    for turn in reversed(split[:-2]):
+        values = slot_values(turn, KB_FAILURES_SLOT)
+        if values:
+            value = values[-1]
+            return int(value) if isinstance(value, int | float) else 0
+    return 0
 
 
 def summary(
@@ -113,13 +149,17 @@ async def fail_turn(
     client: DeskmateClient,
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
+    *,
+    voting_down_answer: bool = False,
 ) -> tuple[int, list[dict[str, Any]] | None]:
     """Counts one more failed turn; at the limit hands over and returns the handoff's events.
 
     Returns (failed turns so far, events of the handoff or None when not handed over). After
-    a handoff the count starts again from zero.
+    a handoff the count starts again from zero. `voting_down_answer`: this turn is "didn't
+    help" on the previous turn's answer, which had set the count back (`failures_before_answer`).
     """
-    failed = failures(tracker) + 1
+    before = failures_before_answer(tracker) if voting_down_answer else failures(tracker)
+    failed = before + 1
     if failed < failures_before_person():
         return failed, None
     events = await hand_over(

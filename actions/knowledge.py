@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError, KbSearchResult
-from actions.handover import fail_turn
+from actions.client import DeskmateApiError, DeskmateClient, KbSearchResult
+from actions.handover import fail_turn, slot_values, turns
 from actions.language import Language, tracker_language
 from actions.slots import (
     KB_ARTICLES_SLOT,
@@ -55,6 +55,39 @@ def articles_tried(tracker: Tracker, query: str, offered: list[KbSearchResult]) 
         for r in offered
     ]
     return tried[-20:]
+
+
+def answered_article(tracker: Tracker) -> str | None:
+    """The article the previous turn answered with: the clarification choice the customer
+    picked, else the search's answer (the last article it added to the articles tried)."""
+    split = turns(tracker)
+    if len(split) < 3:
+        return None
+    previous = split[-2]
+    for entity in previous[0].get("parse_data", {}).get("entities", []) or []:
+        if entity.get("entity") == ARTICLE_ENTITY and entity.get("value"):
+            return str(entity["value"])
+    for value in reversed(slot_values(previous, KB_ARTICLES_SLOT)):
+        if isinstance(value, list) and value and isinstance(value[-1], dict):
+            article_id = value[-1].get("article_id")
+            return str(article_id) if article_id else None
+    return None
+
+
+async def report_vote(client: DeskmateClient, tracker: Tracker, *, helpful: bool) -> None:
+    """Sends the chat's "did this help?" to the knowledge base. Already voted (or no answer to
+    vote on) is fine; the API being down is logged and never stops the conversation."""
+    try:
+        counted = await client.vote_in_conversation(
+            tracker.sender_id, helpful=helpful, article_id=answered_article(tracker)
+        )
+    except DeskmateApiError as e:
+        logger.warning("reporting a vote for %s failed: %s", tracker.sender_id, e)
+        return
+    if not counted:
+        logger.info(
+            "vote for %s not counted (already voted or no recent answer)", tracker.sender_id
+        )
 
 
 def chosen_article(tracker: Tracker) -> dict[str, Any] | None:
@@ -115,7 +148,11 @@ class ActionAnswerQuestion(ApiAction):
         picked = chosen_article(tracker)
         if picked is not None:
             utter_article(dispatcher, language, picked)
-            return [SlotSet(KB_CHOICES_SLOT, None), SlotSet(KB_DECISION_SLOT, "answer")]
+            return [
+                SlotSet(KB_CHOICES_SLOT, None),
+                SlotSet(KB_FAILURES_SLOT, 0),
+                SlotSet(KB_DECISION_SLOT, "answer"),
+            ]
 
         question = (tracker.latest_message.get("text") or "").strip()
         events: list[dict[str, Any]] = [SlotSet(LAST_QUESTION_SLOT, question or None)]
@@ -145,6 +182,9 @@ class ActionAnswerQuestion(ApiAction):
             return [
                 *events,
                 SlotSet(KB_ARTICLES_SLOT, articles_tried(tracker, question, [answer])),
+                # An answer is a success unless the next message says it did not help
+                # (handover.failures_before_answer puts the earlier failures back then).
+                SlotSet(KB_FAILURES_SLOT, 0),
                 *([] if in_form else [SlotSet(KB_DECISION_SLOT, "answer")]),
             ]
 
@@ -182,9 +222,23 @@ class ActionAnswerQuestion(ApiAction):
         return [*events, SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_DECISION_SLOT, "no_answer")]
 
 
+class ActionAnswerHelpful(ApiAction):
+    """ "Did this help?" – "yes" (or thanks): the vote goes to the article's value score."""
+
+    def name(self) -> str:
+        return "action_answer_helpful"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        await report_vote(self._client_factory(), tracker, helpful=True)
+        return [SlotSet(KB_FAILURES_SLOT, 0)]  # the rules follow with utter_glad_to_help
+
+
 class ActionAnswerNotHelpful(ApiAction):
-    """ "Did this help?" – "no": offers a ticket or an expert; hands over to a person once
-    the failed turns reach the limit."""
+    """ "Did this help?" – "no": the vote goes to the article (after an answer, not after a
+    clarification nobody picked from); offers a ticket or an expert; hands over to a person
+    once the consecutive failed turns reach the limit."""
 
     def name(self) -> str:
         return "action_answer_not_helpful"
@@ -193,7 +247,13 @@ class ActionAnswerNotHelpful(ApiAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         language = tracker_language(tracker)
-        failed, handed_over = await fail_turn(self._client_factory(), dispatcher, tracker)
+        answered = tracker.get_slot(KB_DECISION_SLOT) == "answer"
+        client = self._client_factory()
+        if answered:
+            await report_vote(client, tracker, helpful=False)
+        failed, handed_over = await fail_turn(
+            client, dispatcher, tracker, voting_down_answer=answered
+        )
         if handed_over is not None:
             return [*handed_over, SlotSet(KB_CHOICES_SLOT, None)]
         dispatcher.utter_message(

@@ -2,8 +2,8 @@
 
 Only the customer's own tickets take information: one opened from this conversation, one whose
 contact email is the email given here, or one of the open tickets of the customer this channel
-identity belongs to. Anything else is politely refused, so nobody adds to (or learns about) a
-stranger's ticket by guessing a reference.
+identity belongs to (verified identities only). Anything else is politely refused, so nobody
+adds to (or learns about) a stranger's ticket by guessing a reference.
 """
 
 import logging
@@ -28,8 +28,10 @@ async def belongs_to_customer(client: DeskmateClient, tracker: Tracker, ticket: 
     if isinstance(email, str) and ticket.email and ticket.email.lower() == email.strip().lower():
         return True
     profile = await client.customer_by_identity(channel_identity(tracker))
-    return profile is not None and any(
-        t.reference == ticket.reference for t in profile.open_tickets
+    return (
+        profile is not None
+        and profile.verified
+        and any(t.reference == ticket.reference for t in profile.open_tickets)
     )
 
 

@@ -18,7 +18,7 @@ from actions.context import handoff_context, is_serious
 from actions.identity import channel_identity
 from actions.language import tracker_language
 from actions.products import NO_PRODUCT
-from actions.slots import LAST_QUESTION_SLOT, TICKET_REFERENCE_SLOT
+from actions.slots import KB_FAILURES_SLOT, LAST_QUESTION_SLOT, TICKET_REFERENCE_SLOT
 from actions.texts import product_label, status_label, text
 from actions.ticket_info import add_information
 
@@ -122,7 +122,9 @@ class ActionCreateTicket(ApiAction):
             events = await add_information(
                 self._client_factory(), dispatcher, tracker, message_id=submission_key(tracker)
             )
-            return [*events, *_reset_form_slots()]
+            # Information added is a success: the count of failed turns starts again.
+            success = [SlotSet(KB_FAILURES_SLOT, 0)] if events else []
+            return [*events, *success, *_reset_form_slots()]
         try:
             ticket = ticket_from_slots(tracker, form)
             created = await self._client_factory().create_ticket(
@@ -146,6 +148,7 @@ class ActionCreateTicket(ApiAction):
         return [
             SlotSet(TICKET_REFERENCE_SLOT, created.reference),
             SlotSet(LAST_QUESTION_SLOT, None),
+            SlotSet(KB_FAILURES_SLOT, 0),  # a completed form is a success
             *_reset_form_slots(),
         ]
 
@@ -232,7 +235,8 @@ class ActionTicketStatus(ApiAction):
                     status=status_label(ticket.status, language),
                 )
             )
-        return []
+        # A found ticket status is a success: the count of failed turns starts again.
+        return [] if ticket is None else [SlotSet(KB_FAILURES_SLOT, 0)]
 
 
 class ActionSaveContact(Action):

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from bot import handoff, service
+from bot import handoff, identify, service
 from bot.assistant import Assistant
 from bot.models import Delivery
-from bot.schemas import ChatHistory, ChatMessageIn, ChatReply
+from bot.schemas import ChatHistory, ChatIdentified, ChatIdentifyIn, ChatMessageIn, ChatReply
 from deskmate.deps import SessionDep, SettingsDep
 from deskmate.errors import DeskmateError
 
@@ -59,3 +59,24 @@ def get_history(
 ) -> ChatHistory:
     """The conversation's messages; the chat page polls with `after` for a person's replies."""
     return service.history(session, channel=WEB, external_id=conversation_id, after=after)
+
+
+@router.post("/identify", response_model=ChatIdentified)
+def post_identify(
+    body: ChatIdentifyIn, session: SessionDep, settings: SettingsDep
+) -> ChatIdentified:
+    """The signed-in customer of the embedding site (email + HMAC-SHA256 under the widget
+    identity secret): the conversation is then linked to them as verified, so the assistant may
+    greet them by name with their open tickets. A bad signature is refused (403), nothing linked.
+    """
+    secret = settings.widget_identity_secret
+    identify.identify(
+        session,
+        channel=WEB,
+        external_id=body.conversation_id,
+        email=body.identity.email,
+        signature=body.identity.signature,
+        secret=secret.get_secret_value() if secret else None,
+    )
+    session.commit()
+    return ChatIdentified(conversation_id=body.conversation_id, verified=True)

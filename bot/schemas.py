@@ -25,6 +25,27 @@ class ChatMessageIn(BaseModel):
     text: str = Field(max_length=1_000_000)
 
 
+class SignedIdentity(BaseModel):
+    """The signed-in customer, as the site embedding the chat vouches for them (bot.identify)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    signature: str = Field(min_length=64, max_length=64, pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class ChatIdentifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    identity: SignedIdentity
+
+
+class ChatIdentified(BaseModel):
+    conversation_id: str
+    verified: bool
+
+
 class ChatReply(BaseModel):
     conversation_id: str
     messages: list[OutgoingMessage]

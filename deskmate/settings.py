@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(default=20, ge=1)
 
     chat_max_chars: int = Field(default=4000, ge=1)
+    # Shared with the site that embeds the web chat: it signs the signed-in customer's email
+    # (HMAC-SHA256, hex) so the chat may treat the visitor as that customer (bot.identify).
+    # Unset: signed identities are refused and visitors stay unverified.
+    widget_identity_secret: SecretStr | None = None
     chat_rate_per_minute: int = Field(default=30, ge=1)
 
     @field_validator("data_dir")

@@ -161,6 +161,9 @@ def app_process(settings: Settings) -> ManagedProcess:
             "OMP_NUM_THREADS": "1",
         }
     )
+    if settings.widget_identity_secret is not None:
+        secret = settings.widget_identity_secret.get_secret_value()
+        env["DESKMATE_WIDGET_IDENTITY_SECRET"] = secret
     return ManagedProcess(
         name="app",
         argv=[

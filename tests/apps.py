@@ -16,6 +16,9 @@ from deskmate.settings import Settings
 from knowledge.embedding import Embedder
 from knowledge.retrieval import LanguageRouter, Retriever
 
+# The web chat identity secret of the `signed_app` fixture (the embedding site signs with it).
+WIDGET_SECRET = "widget-secret-for-tests"
+
 
 def make_app(
     *,

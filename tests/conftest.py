@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -138,3 +139,19 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def signed_app(
+    data_dir: Path, session_factory: sessionmaker[Session], embedder: Embedder
+) -> TestClient:
+    """The app with web chat identity signing switched on (DESKMATE_WIDGET_IDENTITY_SECRET)."""
+    from tests.apps import WIDGET_SECRET, client_for, make_app
+
+    app = make_app(
+        data_dir=data_dir,
+        session_factory=session_factory,
+        embedder=embedder,
+        widget_identity_secret=WIDGET_SECRET,
+    )
+    return client_for(app)

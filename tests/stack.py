@@ -23,6 +23,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# What the e2e tests sign web chat identities with (the stack's app is started with it).
+E2E_WIDGET_SECRET = "e2e-widget-identity-secret"
+
+
 @dataclass
 class LiveStack:
     settings: Settings
@@ -44,6 +48,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         rasa_port=free_port(),
         actions_port=free_port(),
         chat_rate_per_minute=1000,
+        widget_identity_secret=E2E_WIDGET_SECRET,
     )
     console = Console(stderr=True, quiet=True)
     token, model = prepare(settings, console, allow_train=True)

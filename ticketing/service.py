@@ -16,7 +16,7 @@ from deskmate.errors import Conflict, NotFound
 from ticketing import events, repository
 from ticketing.customers.models import CustomerTier
 from ticketing.customers.schemas import CustomerRead
-from ticketing.customers.service import resolve_customer
+from ticketing.customers.service import resolve_customer, trusted_tier
 from ticketing.models import (
     PRIORITY_ORDER,
     CsatRating,
@@ -143,7 +143,7 @@ def create_ticket(
     customer = resolve_customer(
         session, identity=data.channel_identity, email=data.email, language=data.language
     )
-    tier = customer.tier if customer else CustomerTier.GENERAL
+    tier = trusted_tier(session, customer=customer, identity=data.channel_identity)
     workflow = definition_for(session, data.type)
     ticket = Ticket(
         id=uuid.uuid4(),

@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # customer profiles: the assistant looks up who is behind a channel identity; staff edit
     "customers.identity.read": frozenset({A, S, D, I}),
     "customers.update": frozenset({A, S, D}),
+    # staff vouch for a channel identity (e.g. a Telegram user who proved who they are)
+    "customers.identity.link": frozenset({A, S, D}),
 }
 
 # Routes anyone may call without a token, as (METHOD, path). Add one line per public route.
@@ -79,6 +81,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/openapi.json"),
         # customers, through the web chat (identified by their conversation id)
         ("POST", "/api/v1/chat/messages"),
+        # the signed-in customer, vouched for by the embedding site's HMAC signature
+        ("POST", "/api/v1/chat/identify"),
         ("GET", "/api/v1/chat/conversations/{conversation_id}/messages"),
         # self-service knowledge
         ("GET", "/api/v1/kb/search"),

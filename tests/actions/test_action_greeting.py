@@ -14,6 +14,7 @@ BY_IDENTITY = "/api/v1/customers/by-identity"
 
 def profile(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
+        "verified": True,
         "name": "Mei",
         "language": "zh",
         "tier": "core",
@@ -73,6 +74,21 @@ def test_a_stranger_or_a_nameless_customer_gets_the_plain_greeting(api: FakeApi)
 
     api.on("GET", BY_IDENTITY, 200, profile(name=None))
     assert greet(api).messages[0]["response"] == "utter_greet"
+
+
+def test_an_unverified_identity_is_greeted_like_a_stranger(api: FakeApi) -> None:
+    # Linked by an email someone typed: even if an API answered with a name and tickets,
+    # the assistant reveals neither.
+    api.on("GET", BY_IDENTITY, 200, profile(verified=False))
+    dispatcher = greet(api)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_greet"]
+    assert not any("Mei" in str(m) or "DM-" in str(m) for m in dispatcher.messages)
+
+    # An answer without the flag (an older API) counts as unverified too.
+    unflagged = profile()
+    del unflagged["verified"]
+    api.on("GET", BY_IDENTITY, 200, unflagged)
+    assert [m.get("response") for m in greet(api).messages] == ["utter_greet"]
 
 
 def test_the_api_down_still_greets(api: FakeApi) -> None:

@@ -64,6 +64,7 @@ def test_answer_sends_the_article_then_asks_whether_it_helped(api: FakeApi) -> N
     assert slots(events) == {
         "last_question": "wifi wont connect",
         "kb_decision": "answer",
+        "kb_failures": 0,  # an answer is a success unless voted down next
         "kb_articles_tried": [
             {
                 "query": "wifi wont connect",
@@ -165,7 +166,7 @@ def test_picking_a_choice_answers_with_it_without_searching(api: FakeApi) -> Non
     answer, did_it_help = texts(dispatcher)
     assert answer.startswith("**Wi-Fi requirements**")
     assert did_it_help == "Did this help?"
-    assert slots(events) == {"kb_choices": None, "kb_decision": "answer"}
+    assert slots(events) == {"kb_choices": None, "kb_decision": "answer", "kb_failures": 0}
 
 
 def test_in_a_form_the_answer_comes_without_did_this_help(api: FakeApi) -> None:

@@ -90,6 +90,7 @@ def test_an_open_ticket_of_the_identitys_customer_is_theirs(api: FakeApi) -> Non
         BY_IDENTITY,
         200,
         {
+            "verified": True,
             "name": "Kim",
             "language": "en",
             "tier": "core",
@@ -103,6 +104,27 @@ def test_an_open_ticket_of_the_identitys_customer_is_theirs(api: FakeApi) -> Non
     lookup = next(r for r in api.requests if r.url.path == BY_IDENTITY)
     assert dict(lookup.url.params) == {"channel": "web", "external_id": SENDER_ID}
     assert api.requests[-1].url.path == MESSAGES
+
+
+def test_an_unverified_identitys_tickets_are_not_theirs(api: FakeApi) -> None:
+    api.on("GET", TICKET, 200, ticket_body(email="old@example.com", conversation_id="earlier"))
+    api.on(
+        "GET",
+        BY_IDENTITY,
+        200,
+        {
+            "verified": False,
+            "name": "Kim",
+            "language": "en",
+            "tier": "general",
+            "open_tickets": [{"reference": "DM-000123", "status": "new", "type": "fault"}],
+        },
+    )
+
+    dispatcher, _ = run(api)
+
+    assert all(r.url.path != MESSAGES for r in api.requests)
+    assert "can't find a ticket DM-000123 of yours" in texts(dispatcher)[0]
 
 
 def test_someone_elses_ticket_is_refused_and_nothing_is_added(api: FakeApi) -> None:

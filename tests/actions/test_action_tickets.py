@@ -48,11 +48,14 @@ def status(
     *,
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
+    found: bool = True,
 ) -> list[str]:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text=text, intent="ticket_status", entities=entities, slots=slots)
     events = asyncio.run(ActionTicketStatus(api.client).run(dispatcher, tracker, {}))
-    assert events == []
+    # A found status is a success: the count of failed turns starts again; nothing else changes.
+    expected = [{"name": "kb_failures", "value": 0}] if found else []
+    assert [{"name": e["name"], "value": e["value"]} for e in events] == expected
     return texts(dispatcher)
 
 
@@ -85,6 +88,7 @@ def test_create_ticket_posts_the_form_and_confirms(api: FakeApi) -> None:
     assert {e["name"]: e["value"] for e in events} == {
         "last_ticket_reference": "DM-000123",
         "last_question": None,
+        "kb_failures": 0,  # a completed form is a success
         "ticket_description": None,
         "ticket_product": None,
         "complaint_category": None,
@@ -253,7 +257,9 @@ def test_status_reference_in_the_message_wins_over_the_opened_ticket(api: FakeAp
 def test_status_without_any_reference_asks_for_it(
     api: FakeApi, language: str, expected: str
 ) -> None:
-    messages = status(api, "what's the status of my ticket", slots={"language": language})
+    messages = status(
+        api, "what's the status of my ticket", slots={"language": language}, found=False
+    )
 
     assert messages == [expected]
     assert api.requests == []
@@ -262,7 +268,9 @@ def test_status_without_any_reference_asks_for_it(
 def test_status_of_an_unknown_ticket(api: FakeApi) -> None:
     api.on("GET", f"{TICKETS}/DM-000999", 404, {"error": "not_found", "detail": "no ticket"})
 
-    messages = status(api, "status of DM-000999", entities=reference_entity("DM-000999"))
+    messages = status(
+        api, "status of DM-000999", entities=reference_entity("DM-000999"), found=False
+    )
 
     assert messages == ["I can't find a ticket with reference DM-000999."]
 
@@ -270,7 +278,7 @@ def test_status_of_an_unknown_ticket(api: FakeApi) -> None:
 def test_status_of_an_unknown_ticket_in_chinese(api: FakeApi) -> None:
     api.on("GET", f"{TICKETS}/DM-000999", 404, {"error": "not_found", "detail": "no ticket"})
 
-    messages = status(api, "DM-000999 的进度", slots={"language": "zh"})
+    messages = status(api, "DM-000999 的进度", slots={"language": "zh"}, found=False)
 
     assert messages == ["找不到编号为 DM-000999 的工单。"]
 
@@ -278,7 +286,9 @@ def test_status_of_an_unknown_ticket_in_chinese(api: FakeApi) -> None:
 def test_status_api_down_is_polite(api: FakeApi) -> None:
     api.fail_with(httpx.ConnectError("connection refused"))
 
-    messages = status(api, "status of DM-000123", entities=reference_entity("DM-000123"))
+    messages = status(
+        api, "status of DM-000123", entities=reference_entity("DM-000123"), found=False
+    )
 
     assert messages == ["Sorry, I can't look up tickets right now. Please try again in a moment."]
 
@@ -286,7 +296,9 @@ def test_status_api_down_is_polite(api: FakeApi) -> None:
 def test_status_api_error_is_polite(api: FakeApi) -> None:
     api.on("GET", f"{TICKETS}/DM-000123", 500, {"error": "internal", "detail": "boom"})
 
-    messages = status(api, "status of DM-000123", entities=reference_entity("DM-000123"))
+    messages = status(
+        api, "status of DM-000123", entities=reference_entity("DM-000123"), found=False
+    )
 
     assert messages == ["Sorry, I can't look up tickets right now. Please try again in a moment."]
 

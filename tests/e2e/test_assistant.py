@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from bot.identify import sign
 from deskmate.db import get_engine, make_session_factory, session_scope
+from knowledge.models import ArticleStats, SearchLog, SearchVote
 from tests.e2e.helpers import REFERENCE, Chat, texts
-from tests.stack import LiveStack
+from tests.stack import E2E_WIDGET_SECRET, LiveStack
 from ticketing.customers.models import Customer, CustomerTier
 
 pytestmark = pytest.mark.e2e
@@ -61,36 +64,71 @@ def quietly(chat: Chat, text: str) -> list[dict[str, Any]]:
     return messages
 
 
-def test_a_known_customer_is_recognised_greeted_and_their_tier_raises_priority(
+def identify(chat: Chat, email: str, signature: str) -> httpx.Response:
+    body = {
+        "conversation_id": chat.conversation_id,
+        "identity": {"email": email, "signature": signature},
+    }
+    return chat.client.post("/api/v1/chat/identify", json=body)
+
+
+def test_a_typed_email_reveals_nothing_and_raises_no_priority(
     chat: Chat, live_stack: LiveStack, api_token: str
 ) -> None:
     email = add_customer(live_stack, name="Mei Lin", tier=CustomerTier.CORE)
-    # A stranger so far: the web visitor is not linked to anyone.
-    assert "Mei" not in texts(chat.say("/greet"))
+    # The real customer has an open ticket, opened in a signed-in session of their own.
+    own = Chat(live_stack)
+    identify(own, email, sign(E2E_WIDGET_SECRET, email)).raise_for_status()
+    theirs = report_fault(own, email, description="The camera is offline since Monday")
+
+    # Someone else types Mei's email into the form: the ticket attaches to her record for staff,
+    # but her tier does not raise it...
     reference = report_fault(chat, email)
     ticket = api(live_stack, api_token, "GET", f"/api/v1/tickets/{reference}")
-    # The customer's tier raised the priority; nobody mentioned it in the chat.
+    assert (ticket["customer_tier"], ticket["priority"]) == ("core", "normal")
+    assert "core customer" not in str(ticket["events"])
+    # ...and the chat does not greet them as Mei nor show her tickets.
+    greeting = texts(chat.say("/greet"))
+    assert "Mei" not in greeting
+    assert theirs not in greeting and reference not in greeting
+
+
+def test_a_signed_in_customer_is_greeted_by_name_with_open_tickets(
+    chat: Chat, live_stack: LiveStack, api_token: str
+) -> None:
+    email = add_customer(live_stack, name="Mei Lin", tier=CustomerTier.CORE)
+    response = identify(chat, email, sign(E2E_WIDGET_SECRET, email))
+    assert response.status_code == 200, response.text
+    reference = report_fault(chat, email)
+    ticket = api(live_stack, api_token, "GET", f"/api/v1/tickets/{reference}")
+    # The verified customer's tier raised the priority; nobody mentioned it in the chat.
     assert (ticket["customer_tier"], ticket["priority"]) == ("core", "high")
     assert "core customer" in str(ticket["events"])
 
-    # The form linked this visitor to the customer: next time they are greeted by name.
     greeting = texts(chat.say("/greet"))
     assert "Hello Mei Lin, welcome back!" in greeting
     assert f"{reference} (Lumora Hub, new)" in greeting
-    profile = api(
-        live_stack,
-        api_token,
-        "GET",
-        "/api/v1/customers/by-identity",
-        params={"channel": "web", "external_id": chat.conversation_id},
-    )
-    assert profile["tier"] == "core"
 
     # A general customer's ticket keeps the normal priority.
     other = Chat(live_stack)
     plain = report_fault(other, f"gen-{uuid.uuid4().hex[:8]}@example.com")
     plain_ticket = api(live_stack, api_token, "GET", f"/api/v1/tickets/{plain}")
     assert (plain_ticket["customer_tier"], plain_ticket["priority"]) == ("general", "normal")
+
+
+def test_a_forged_identity_is_refused_and_the_visitor_stays_a_stranger(
+    chat: Chat, live_stack: LiveStack
+) -> None:
+    email = add_customer(live_stack, name="Mei Lin", tier=CustomerTier.CORE)
+    owner = Chat(live_stack)
+    identify(owner, email, sign(E2E_WIDGET_SECRET, email)).raise_for_status()
+    report_fault(owner, email)
+
+    forged = identify(chat, email, sign("a-guessed-secret", email))
+    assert forged.status_code == 403
+    assert "signature does not match" in forged.json()["detail"]
+    greeting = texts(chat.say("/greet"))
+    assert "Mei" not in greeting and "DM-" not in greeting
 
 
 def test_information_is_added_to_the_customers_own_ticket_only(
@@ -139,6 +177,44 @@ def test_repeated_failure_hands_over_then_silence_and_handback(
     )
     assert "The assistant is back" in texts(back["messages"])
     assert "Goodbye" in texts(chat.say("/goodbye"))
+
+
+def votes_of(live_stack: LiveStack, conversation_id: str) -> list[tuple[bool, int, int]]:
+    """(helpful, the article's helpful count, its unhelpful count) of each vote in the chat."""
+    factory = make_session_factory(get_engine(live_stack.settings.resolved_database_url))
+    with session_scope(factory) as session:
+        rows = session.execute(
+            select(SearchVote.helpful, ArticleStats.helpful, ArticleStats.unhelpful)
+            .join(SearchLog, SearchLog.id == SearchVote.search_id)
+            .join(ArticleStats, ArticleStats.article_id == SearchVote.article_id)
+            .where(SearchLog.conversation_id == conversation_id)
+        )
+        return [(bool(a), int(b), int(c)) for a, b, c in rows]
+
+
+def test_a_helpful_answer_between_failures_starts_the_count_again(
+    chat: Chat, live_stack: LiveStack
+) -> None:
+    assert "couldn't find an answer" in texts(chat.say("how do I pair the hub with my lawnmower"))
+    assert "Read the full article" in texts(chat.say("how do I connect my camera to wifi"))
+    chat.say("/affirm")  # it helped: a success, and a helpful vote on the article
+    assert [helpful for helpful, _, _ in votes_of(live_stack, chat.conversation_id)] == [True]
+    # Two failed turns so far, but not in a row: no handoff yet.
+    again = texts(chat.say("how do I pair the hub with my lawnmower"))
+    assert "couldn't find an answer" in again and "handing you over" not in again
+    # The second failure in a row hands over.
+    handed = texts(chat.say("how do I pair the hub with my lawnmower"))
+    assert "I'm handing you over to a colleague" in handed
+
+
+def test_a_chat_no_is_an_unhelpful_vote_on_the_article(chat: Chat, live_stack: LiveStack) -> None:
+    answer = texts(chat.say("how do I connect my camera to wifi"))
+    assert "Read the full article" in answer
+    assert votes_of(live_stack, chat.conversation_id) == []
+    reply = texts(chat.say("/deny"))  # "didn't help": one failed turn, no handoff yet
+    assert "handing you over" not in reply
+    ((helpful, _, unhelpful),) = votes_of(live_stack, chat.conversation_id)
+    assert helpful is False and unhelpful >= 1
 
 
 def wait_for_survey(chat: Chat, marker: str, timeout: float = 60.0) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from deskmate.errors import Unprocessable
 from ticketing.customers import profile
 from ticketing.customers.models import Customer, TierRule
 from ticketing.customers.schemas import (
+    ChannelIdentityIn,
     CustomerDetail,
     CustomerUpdate,
     IdentityProfile,
     TierRuleIn,
 )
-from ticketing.customers.service import METRICS, recompute_tier
+from ticketing.customers.service import METRICS, link_verified_identity, recompute_tier
 from ticketing.models import Channel
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -25,6 +26,7 @@ CanRead = Annotated[Principal, Depends(require_permission("tickets.config.read")
 CanAdmin = Annotated[Principal, Depends(require_permission("tickets.config.admin"))]
 CanReadIdentity = Annotated[Principal, Depends(require_permission("customers.identity.read"))]
 CanUpdate = Annotated[Principal, Depends(require_permission("customers.update"))]
+CanLinkIdentity = Annotated[Principal, Depends(require_permission("customers.identity.link"))]
 
 
 def _rules(session: SessionDep) -> list[TierRuleIn]:
@@ -79,4 +81,25 @@ def update_customer(
     customer = profile.get_customer_by_email_or_raise(session, email)
     profile.update_customer(session, customer=customer, data=data)
     session.commit()
+    return CustomerDetail.model_validate(customer)
+
+
+@router.put("/{email}/identities", response_model=CustomerDetail)
+def link_identity(
+    email: str, data: ChannelIdentityIn, session: SessionDep, _token: CanLinkIdentity
+) -> CustomerDetail:
+    """Staff link a channel identity (a Telegram user, a web visitor) to this customer as
+    verified: the assistant may then greet it by name with the customer's open tickets. An
+    identity linked to someone else before is moved to this customer (audited)."""
+    customer = profile.get_customer_by_email_or_raise(session, email)
+    assert customer.email is not None  # found by it
+    link_verified_identity(
+        session,
+        channel=data.channel,
+        external_id=data.external_id,
+        email=customer.email,
+        name=data.name,
+    )
+    session.commit()
+    session.refresh(customer)
     return CustomerDetail.model_validate(customer)

@@ -7,8 +7,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from deskmate.db import PERSONAL, TimestampedBase, UtcDateTime
 
@@ -40,7 +50,13 @@ class Customer(TimestampedBase):
 
 
 class ChannelIdentity(TimestampedBase):
-    """How a channel knows a customer (a Telegram user id, a web chat visitor, an email)."""
+    """How a channel knows a customer (a Telegram user id, a web chat visitor, an email).
+
+    ``verified`` says the link was proven: a signed identity from the site embedding the web
+    chat, or a link staff made. A link made because someone typed an email in a form is not:
+    tickets still attach to that customer for staff, but the assistant reveals nothing of the
+    customer to the identity and their tier is not applied.
+    """
 
     __tablename__ = "channel_identities"
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
@@ -49,6 +65,8 @@ class ChannelIdentity(TimestampedBase):
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200), info=PERSONAL)
     name: Mapped[str | None] = mapped_column(String(200), default=None, info=PERSONAL)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from deskmate.db import utcnow
 from deskmate.errors import NotFound
-from ticketing.customers.models import ChannelIdentity, Customer
+from ticketing.customers.models import ChannelIdentity, Customer, CustomerTier
 from ticketing.customers.schemas import CustomerUpdate, IdentityProfile, OpenTicket
 from ticketing.models import ACTIVE_CATEGORIES, Ticket
 
@@ -30,7 +30,9 @@ def profile_for_identity(session: Session, *, channel: str, external_id: str) ->
     """The customer behind a channel identity, with their latest open tickets.
 
     Raises NotFound for an identity no customer is linked to (the assistant then greets a
-    stranger). Open means a status in the open or waiting category.
+    stranger). Open means a status in the open or waiting category. An identity whose link is
+    not verified (made from an email someone typed) learns nothing of the customer: no name,
+    no tickets, the general tier, and ``verified`` false.
     """
     identity = session.scalar(
         select(ChannelIdentity).where(
@@ -40,6 +42,14 @@ def profile_for_identity(session: Session, *, channel: str, external_id: str) ->
     if identity is None:
         raise NotFound("No customer is linked to this channel identity.")
     customer = identity.customer
+    if not identity.verified:
+        return IdentityProfile(
+            verified=False,
+            name=None,
+            language=customer.language,
+            tier=CustomerTier.GENERAL,
+            open_tickets=[],
+        )
     tickets = session.scalars(
         select(Ticket)
         .where(Ticket.customer_id == customer.id, Ticket.status_category.in_(ACTIVE_CATEGORIES))
@@ -47,6 +57,7 @@ def profile_for_identity(session: Session, *, channel: str, external_id: str) ->
         .limit(OPEN_TICKETS_SHOWN)
     )
     return IdentityProfile(
+        verified=True,
         name=customer.name or identity.name,
         language=customer.language,
         tier=customer.tier,

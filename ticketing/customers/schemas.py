@@ -35,6 +35,7 @@ class IdentityRead(BaseModel):
     channel: str
     external_id: str
     name: str | None
+    verified: bool = False
 
 
 class CustomerDetail(CustomerRead):
@@ -67,8 +68,10 @@ class OpenTicket(BaseModel):
 
 
 class IdentityProfile(BaseModel):
-    """What a channel may know of the customer behind an identity, to greet them."""
+    """What a channel may know of the customer behind an identity, to greet them (nothing but
+    the language when the identity is not verified)."""
 
+    verified: bool
     name: str | None
     language: str
     tier: CustomerTier

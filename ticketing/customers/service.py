@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from deskmate.db import utcnow
 from ticketing.customers.models import ChannelIdentity, Customer, CustomerTier, TierRule
 from ticketing.customers.schemas import ChannelIdentityIn
 
@@ -91,4 +92,74 @@ def resolve_customer(
         linked = session.scalar(lookup)
         assert linked is not None
         return linked.customer
+    return customer
+
+
+def identity_verified(session: Session, identity: ChannelIdentityIn | None) -> bool:
+    """Whether this channel identity is linked to its customer by proof (not a typed email)."""
+    if identity is None:
+        return False
+    found = session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == identity.channel,
+            ChannelIdentity.external_id == identity.external_id,
+        )
+    )
+    return found is not None and found.verified
+
+
+def trusted_tier(
+    session: Session, *, customer: Customer | None, identity: ChannelIdentityIn | None
+) -> CustomerTier:
+    """The tier a new ticket may use. A ticket that comes with a channel identity gets the
+    customer's tier only when that identity is verified: otherwise anyone typing a core
+    customer's email into the chat's form would have their ticket raised. A ticket without a
+    channel identity (staff, the email channel) keeps the customer's tier."""
+    if customer is None:
+        return CustomerTier.GENERAL
+    if identity is not None and not identity_verified(session, identity):
+        return CustomerTier.GENERAL
+    return customer.tier
+
+
+def link_verified_identity(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    email: str,
+    language: str = "en",
+    name: str | None = None,
+) -> Customer:
+    """Links a channel identity to the customer with this email, as verified (the caller has
+    checked the proof). The customer is created if new; an identity linked to someone else
+    before (by a typed email) now points at the proven customer."""
+    email = email.strip().lower()
+    customer = _get_or_create(
+        session,
+        Customer(email=email, language=language),
+        select(Customer).where(Customer.email == email),
+    )
+    session.flush()
+    lookup = select(ChannelIdentity).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+    )
+    identity = session.scalar(lookup)
+    if identity is None:
+        try:
+            with session.begin_nested():
+                identity = ChannelIdentity(
+                    customer_id=customer.id, channel=channel, external_id=external_id
+                )
+                session.add(identity)
+        except IntegrityError:
+            identity = session.scalar(lookup)
+            assert identity is not None
+    identity.customer_id = customer.id
+    identity.customer = customer
+    if name:
+        identity.name = name
+    identity.verified = True
+    identity.verified_at = utcnow()
+    session.flush()
     return customer

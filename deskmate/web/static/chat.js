@@ -28,6 +28,16 @@
     newConversation: document.getElementById("new-conversation"),
   };
 
+  // Optional, set by the site that embeds the chat before this script runs, for a signed-in
+  // customer: window.DeskmateChatConfig = { identity: { email, signature } } where signature is
+  // hex(HMAC-SHA256(DESKMATE_WIDGET_IDENTITY_SECRET, lower-cased email)), computed on the site's
+  // server. Without it (or with a bad signature) the visitor is simply not verified: the
+  // assistant then never shows a customer's name or tickets.
+  const config = (window.DeskmateChatConfig && typeof window.DeskmateChatConfig === "object")
+    ? window.DeskmateChatConfig
+    : {};
+  const signedIdentity = validIdentity(config.identity);
+
   const numberFormat = new Intl.NumberFormat();
   const senderNames = { customer: "You", bot: "Lumora assistant", agent: "Support agent" };
 
@@ -308,6 +318,34 @@
     if (value) scrollToBottom();
   }
 
+  // ---- Signed identity ----------------------------------------------------------------------
+
+  function validIdentity(identity) {
+    if (!identity || typeof identity !== "object") return null;
+    const { email, signature } = identity;
+    if (typeof email !== "string" || typeof signature !== "string") return null;
+    if (!/^[0-9a-fA-F]{64}$/.test(signature)) return null;
+    return { email, signature };
+  }
+
+  // Resolves once the current conversation is linked (or refused); messages wait for it so the
+  // first greeting already knows who the customer is.
+  let identified = Promise.resolve();
+
+  function identify() {
+    if (!signedIdentity) return;
+    const id = conversationId;
+    identified = fetchJson(`${API}/identify`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: id, identity: signedIdentity }),
+    })
+      .then(({ ok, status, body }) => {
+        if (!ok) console.warn("Deskmate: the signed identity was refused", status, body && body.detail);
+      })
+      .catch((error) => console.warn("Deskmate: could not send the signed identity", error));
+  }
+
   // ---- Talking to the API -------------------------------------------------------------------
 
   async function fetchJson(url, options = {}) {
@@ -357,6 +395,7 @@
 
     let failure = null;
     try {
+      await identified;
       const { ok, status, body } = await fetchJson(`${API}/messages`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -573,6 +612,7 @@
     if (busy) return;
     conversationId = newUuid();
     storageSet(conversationId);
+    identify();
     historyToken += 1;
     clearMessages();
     els.input.value = "";
@@ -583,6 +623,7 @@
   // ---- Start --------------------------------------------------------------------------------
 
   onInputChanged();
+  identify();
   loadHistory().finally(() => {
     updateWelcome();
     scrollToBottom();

@@ -24,7 +24,10 @@ def test_tier_rules_are_replaced_by_admins_and_reclass_customers(
     )
     customer = api.get("/api/v1/customers/KIM@example.com", headers=admin).json()
     assert customer["tier"] == "general"
-    assert customer["identities"] == [{"channel": "telegram", "external_id": "5", "name": "Kim"}]
+    # Linked by the email typed with the ticket: known to staff, but not verified.
+    assert customer["identities"] == [
+        {"channel": "telegram", "external_id": "5", "name": "Kim", "verified": False}
+    ]
     everyone_core = [{"tier": "core", "position": 1, "minimums": {}}]
     assert (
         api.put(

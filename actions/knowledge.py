@@ -27,6 +27,17 @@ ARTICLE_ENTITY = "article_id"
 # Free-text slots a form takes whatever the customer writes for: a message that looks like a
 # question is then the slot's value, not a question to answer.
 FREE_TEXT_SLOTS = ("ticket_description",)
+# Slots with a fixed shape: a short message without a question mark that the help center
+# cannot answer while the form waits for one of these is a failed try at the slot, not a
+# question, so the customer hears what is wrong with it.
+SHAPED_SLOTS = {"contact_email": "email_invalid", "contact_phone": "phone_invalid"}
+
+
+def looks_like_a_try_at(slot: str | None, message: str) -> bool:
+    """A failed attempt at a shaped slot rather than a question (see SHAPED_SLOTS)."""
+    if slot not in SHAPED_SLOTS or not message or message.rstrip()[-1:] in ("?", "？"):
+        return False
+    return "@" in message or any(c.isdigit() for c in message) or len(message.split()) <= 3
 
 
 def yes_no_buttons(language: Language, *, yes_payload: str) -> list[dict[str, str]]:
@@ -208,6 +219,10 @@ class ActionAnswerQuestion(ApiAction):
             ]
 
         if in_form:
+            requested = tracker.get_slot("requested_slot")
+            if found is not None and looks_like_a_try_at(requested, question):
+                dispatcher.utter_message(text=text(SHAPED_SLOTS[requested], language))
+                return events
             dispatcher.utter_message(text=text("kb_no_answer_in_form", language))
             return events
         failed, handed_over = await fail_turn(self._client_factory(), dispatcher, tracker)
@@ -220,6 +235,42 @@ class ActionAnswerQuestion(ApiAction):
             buttons=no_answer_buttons(language, offer_person=failed > 1),
         )
         return [*events, SlotSet(KB_FAILURES_SLOT, failed), SlotSet(KB_DECISION_SLOT, "no_answer")]
+
+
+class ActionOutOfScope(ActionAnswerQuestion):
+    """A message the NLU took as out of scope still goes to the help center first: a question
+    about a product or topic the NLU never saw (a new article's) is often taken as out of
+    scope. Only a confident answer is given; anything less (and anything inside a form) gets the
+    out-of-scope reply, and the turn is not counted as a failure. Sets `kb_decision` to answer
+    or to nothing."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        language = tracker_language(tracker)
+        question = (tracker.latest_message.get("text") or "").strip()
+        found = None
+        in_form = bool(tracker.active_loop.get("name"))
+        if question and not question.startswith("/") and not in_form:
+            try:
+                found = await self._client_factory().search_kb(
+                    question, language=language, conversation_id=tracker.sender_id
+                )
+            except DeskmateApiError as e:
+                logger.warning("knowledge-base search failed: %s", e)
+        if found is None or found.answer is None:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet(KB_DECISION_SLOT, None)]
+        utter_article(dispatcher, language, found.answer.model_dump())
+        return [
+            SlotSet(LAST_QUESTION_SLOT, question),
+            SlotSet(KB_ARTICLES_SLOT, articles_tried(tracker, question, [found.answer])),
+            SlotSet(KB_FAILURES_SLOT, 0),
+            SlotSet(KB_DECISION_SLOT, "answer"),
+        ]
 
 
 class ActionAnswerHelpful(ApiAction):

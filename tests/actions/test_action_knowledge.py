@@ -4,7 +4,12 @@ from typing import Any
 import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import ActionAnswerInForm, ActionAnswerNotHelpful, ActionAnswerQuestion
+from actions.knowledge import (
+    ActionAnswerInForm,
+    ActionAnswerNotHelpful,
+    ActionAnswerQuestion,
+    ActionOutOfScope,
+)
 from tests.actions.action_factories import API_TOKEN, SENDER_ID, FakeApi, make_tracker, texts
 
 SEARCH = "/api/v1/kb/search"
@@ -260,3 +265,60 @@ def test_unexpected_response_shape_is_treated_as_api_failure(api: FakeApi) -> No
     dispatcher, _ = run(api, "wifi wont connect")
 
     assert texts(dispatcher)[0].startswith("Sorry, I can't search our help center")
+
+
+def run_out_of_scope(
+    api: FakeApi, text: str, *, active_loop: str | None = None
+) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, intent="out_of_scope", active_loop=active_loop)
+    events = asyncio.run(ActionOutOfScope(api.client).run(dispatcher, tracker, {}))
+    return dispatcher, events
+
+
+def test_out_of_scope_is_answered_when_the_help_center_is_sure(api: FakeApi) -> None:
+    api.on("GET", SEARCH, 200, search_body("answer", "rain delay on my sprinkler"))
+
+    dispatcher, events = run_out_of_scope(api, "how do I set a rain delay on my sprinkler")
+
+    answer, did_it_help = texts(dispatcher)
+    assert answer.startswith("**Connect your Lumora Cam to Wi-Fi**")
+    assert did_it_help == "Did this help?"
+    assert slots(events)["kb_decision"] == "answer"
+    assert slots(events)["kb_failures"] == 0
+
+
+def test_out_of_scope_without_a_sure_answer_gets_the_out_of_scope_reply(api: FakeApi) -> None:
+    for decision in ("clarify", "no_answer"):
+        api.on("GET", SEARCH, 200, search_body(decision, "what's the weather"))
+        dispatcher, events = run_out_of_scope(api, "what's the weather")
+        assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+        assert slots(events) == {"kb_decision": None}
+
+
+def test_out_of_scope_with_the_help_center_down_or_in_a_form_does_not_search(
+    api: FakeApi,
+) -> None:
+    api.on("GET", SEARCH, 503, {"error": "unavailable", "detail": "down"})
+    dispatcher, _ = run_out_of_scope(api, "what's the weather")
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    searched = len(api.requests)
+
+    dispatcher, _ = run_out_of_scope(api, "what's the weather", active_loop="fault_form")
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    assert len(api.requests) == searched
+
+
+def test_in_a_form_a_failed_try_at_an_email_is_told_what_is_wrong(api: FakeApi) -> None:
+    for message, expected in [
+        ("not-an-email", "That email address looks invalid."),
+        ("bob at example dot com", "I couldn't find an answer to that; let's finish this first."),
+        ("how do I reset the hub?", "I couldn't find an answer to that; let's finish this first."),
+    ]:
+        api.on("GET", SEARCH, 200, search_body("no_answer", message))
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(
+            text=message, slots={"requested_slot": "contact_email"}, active_loop="fault_form"
+        )
+        asyncio.run(ActionAnswerInForm(api.client).run(dispatcher, tracker, {}))
+        assert texts(dispatcher) == [expected], message

@@ -2,9 +2,10 @@
 list-query p95 at 10k / 100k / 1M tickets, on SQLite and on a throwaway PostgreSQL database.
 
 The app runs under uvicorn (httptools, uvloop) in its own process(es) on a free loopback port
-(knowledge models are not loaded: the ticket API does not need them); N client threads here each
-hold a keep-alive connection. Creates are real ``POST /api/v1/tickets`` (routing, SLA, audit,
-webhooks outbox as in production); reads are ``GET /api/v1/tickets/{ref}`` spread over every
+(knowledge models are not loaded: the ticket API does not need them); the load generator
+(``deskmate/bench_client.py``, asyncio) runs in another process with N keep-alive connections.
+Creates are real ``POST /api/v1/tickets`` (routing, SLA, audit, webhooks outbox as in
+production); reads are ``GET /api/v1/tickets/{ref}`` spread over every
 ticket created. Each run reports the CPU ms per request of the client, the server and the
 database (``deskmate/bench_cpu.py``), the load average, and pool timeouts seen in the server log.
 Rows for the list figures are bulk-loaded directly (PostgreSQL COPY, SQLite executemany).
@@ -12,6 +13,7 @@ Rows for the list figures are bulk-loaded directly (PostgreSQL COPY, SQLite exec
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -19,7 +21,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,10 +40,8 @@ from deskmate.bench import _percentile
 from deskmate.bench_cpu import CpuMeter
 from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.settings import Settings
-from ticketing.models import format_reference
 
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PRODUCTS = ["Lumora Hub", "Lumora Cam", "Lumora Thermostat", "Lumora Doorbell", "Lumora App"]
 
 
 @dataclass
@@ -108,11 +107,13 @@ def make_bench_app() -> object:
     from deskmate.app import create_app
     from knowledge.retrieval import LanguageRouter
 
-    return create_app(
+    app = create_app(
         Settings(),
         assistant=RasaRestAssistant("http://127.0.0.1:9", timeout=1.0),
         retriever=LanguageRouter({}, {}),
     )
+    gc.freeze()  # as deskmate/asgi.py does after building the app
+    return app
 
 
 @dataclass
@@ -197,102 +198,65 @@ def prepare(url: str) -> str:
 
 
 def _load(
-    server: Server,
-    token: str,
-    *,
-    clients: int,
-    seconds: float,
-    operation: str,
-    request: Callable[[httpx.Client, int], httpx.Response],
-    ok_status: int,
+    server: Server, token: str, *, clients: int, seconds: float, operation: str, top: int = 1
 ) -> LoadResult:
-    base = server.base
+    """One timed run of the load generator (``deskmate/bench_client.py``) in its own process;
+    its CPU counts as the client's, read from ``/proc`` before it exits."""
+    host, port = server.base.removeprefix("http://").rsplit(":", 1)
+    spec = {
+        "host": host,
+        "port": int(port),
+        "token": token,
+        "operation": operation,
+        "clients": clients,
+        "seconds": seconds,
+        "top": top,
+    }
     meter = CpuMeter(server.pid, server.engine)
     timeouts_before = server.pool_timeouts()
-    result = LoadResult(operation=operation, clients=clients, ok=0, errors=0, seconds=seconds)
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    stop_at = [0.0]
-
-    def client(index: int) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        latencies: list[float] = []
-        ok = errors = 0
-        samples: list[str] = []
-        with httpx.Client(base_url=base, headers=headers, timeout=60.0) as http:
-            start.wait()
-            i = 0
-            while time.monotonic() < stop_at[0]:
-                began = time.perf_counter()
-                try:
-                    response = request(http, index * 1_000_000 + i)
-                    good = response.status_code == ok_status
-                    if not good and len(samples) < 3:
-                        samples.append(f"HTTP {response.status_code} {response.text[:120]}")
-                except httpx.HTTPError as exc:
-                    good = False
-                    if len(samples) < 3:
-                        samples.append(f"{type(exc).__name__}: {exc}")
-                latencies.append((time.perf_counter() - began) * 1000)
-                ok, errors = ok + good, errors + (not good)
-                i += 1
-        with lock:
-            result.ok += ok
-            result.errors += errors
-            result.latencies_ms.extend(latencies)
-            result.error_samples.extend(samples)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    before = meter.snapshot()
-    stop_at[0] = time.monotonic() + seconds
-    start.wait()
-    began = time.monotonic()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.monotonic() - began
-    result.cpu = meter.report(before, meter.snapshot(), result.ok + result.errors)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deskmate.bench_client"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(json.dumps(spec) + "\n")
+        process.stdin.flush()
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the bench client did not connect")
+        meter.client_pids = [process.pid]
+        before = meter.snapshot()
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
+        after = meter.snapshot()
+        if not line:
+            raise RuntimeError("the bench client stopped without a result")
+        outcome = json.loads(line)
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+    result = LoadResult(
+        operation=operation,
+        clients=clients,
+        ok=outcome["ok"],
+        errors=outcome["errors"],
+        seconds=outcome["seconds"],
+        latencies_ms=outcome["latencies_ms"],
+        error_samples=outcome["error_samples"],
+    )
+    result.cpu = meter.report(before, after, result.ok + result.errors)
     result.pool_timeouts = server.pool_timeouts() - timeouts_before
     return result
 
 
-def _create(http: httpx.Client, n: int) -> httpx.Response:
-    body = {
-        "description": f"bench ticket {n}: the device stopped responding",
-        "product": PRODUCTS[n % len(PRODUCTS)],
-        "language": "en",
-        "channel": "web",
-    }
-    return http.post("/api/v1/tickets", json=body)
-
-
 def throughput(server: Server, token: str, *, clients: int, seconds: float) -> list[LoadResult]:
-    created = _load(
-        server,
-        token,
-        clients=clients,
-        seconds=seconds,
-        operation="create",
-        request=_create,
-        ok_status=201,
-    )
+    created = _load(server, token, clients=clients, seconds=seconds, operation="create")
     with server.engine.connect() as connection:
         top = int(connection.execute(text("SELECT coalesce(max(number), 1) FROM tickets")).one()[0])
-
-    def read(http: httpx.Client, n: int) -> httpx.Response:
-        # Every ticket there is, in a scattered order (7919 is prime, so all are visited).
-        return http.get(f"/api/v1/tickets/{format_reference(1 + (n * 7919) % top)}")
-
-    reads = _load(
-        server,
-        token,
-        clients=clients,
-        seconds=seconds,
-        operation="read",
-        request=read,
-        ok_status=200,
-    )
+    reads = _load(server, token, clients=clients, seconds=seconds, operation="read", top=top)
     return [created, reads]
 
 

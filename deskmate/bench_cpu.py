@@ -86,6 +86,7 @@ class CpuMeter:
     def __init__(self, server_pid: int, engine: Engine | None) -> None:
         self.server_pid = server_pid
         self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self.client_pids: list[int] = []  # load generator processes, counted with this one
 
     def _database_pids(self) -> list[int]:
         if self.engine is None:
@@ -104,7 +105,7 @@ class CpuMeter:
         server_pids = [self.server_pid, *children(self.server_pid)]
         return Snapshot(
             wall=time.monotonic(),
-            client=times.user + times.system,
+            client=times.user + times.system + sum(_cpu_of(self.client_pids).values()),
             server=_cpu_of(server_pids),
             database=_cpu_of(self._database_pids()),
             machine=machine_busy_seconds(),

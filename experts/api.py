@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
-from deskmate.pagination import Page
-from experts import repository, service
+from deskmate.pagination import Page, PageParams
+from experts import service
 from experts.schemas import (
     EvidenceCreate,
     EvidenceRead,
@@ -57,20 +57,36 @@ def search(
     return ExpertSearchResponse(query=q, results=matches)
 
 
+ExpertSort = Literal["name", "-name", "email", "-email", "capacity", "-capacity", "load", "-load"]
+
+
 @router.get("", response_model=Page[ExpertRead])
 def list_experts(
     session: SessionDep,
     _token: CanRead,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: ExpertSort = "name",
+    available: bool | None = None,
+    language: Annotated[str | None, Query(pattern="^[a-zA-Z]{2}$")] = None,
+    product: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    skill: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[ExpertRead]:
-    experts = repository.list_experts(session, offset=(page - 1) * per_page, limit=per_page)
-    loads = repository.loads(session, experts)
-    return Page[ExpertRead](
-        items=[service.to_read(e, load=loads[e.id]) for e in experts],
-        total=repository.count_experts(session),
-        page=page,
-        per_page=per_page,
+    """Everyone in the yellow pages, by name unless ``sort`` says otherwise (``-`` descends).
+
+    Filters: ``available``, ``language`` spoken, ``product`` covered, ``skill`` known (the
+    effective skills, evidence included), ``q`` a part of the name; all ignore case.
+    """
+    return service.list_experts(
+        session,
+        page=PageParams(page=page, per_page=per_page),
+        sort=sort,
+        available=available,
+        language=language,
+        product=product,
+        skill=skill,
+        name=q.strip() if q and q.strip() else None,
     )
 
 

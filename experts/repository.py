@@ -35,8 +35,20 @@ def list_experts(session: Session, *, offset: int = 0, limit: int | None = None)
     return list(session.scalars(query))
 
 
-def count_experts(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Expert)) or 0)
+def filter_experts(
+    session: Session, *, available: bool | None = None, name: str | None = None
+) -> list[Expert]:
+    """Experts narrowed by the columns SQL can test portably: availability and a name part.
+
+    The list-valued fields (skills, products, languages) are JSON and filtered by the caller.
+    """
+    query = select(Expert).options(selectinload(Expert.evidence))
+    if available is not None:
+        query = query.where(Expert.available == available)
+    if name:
+        escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Expert.name).like(f"%{escaped}%", escape="\\"))
+    return list(session.scalars(query.order_by(Expert.name, Expert.email)))
 
 
 def find_evidence(

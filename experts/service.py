@@ -32,6 +32,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from deskmate.errors import BadRequest, Conflict, NotFound
+from deskmate.pagination import Page, PageParams
 from experts import repository
 from experts.models import EvidenceKind, Expert, ExpertEvidence
 from experts.schemas import (
@@ -414,3 +415,54 @@ class YellowPagesSkills:
     def proficiency(self, agent: Agent, skill: str) -> int:
         level = proficiency(self._session, agent_id=agent.id, skill=skill)
         return level if level is not None else self._fallback.proficiency(agent, skill)
+
+
+EXPERT_SORTS = ("name", "-name", "email", "-email", "capacity", "-capacity", "load", "-load")
+
+
+def list_experts(
+    session: Session,
+    *,
+    page: PageParams,
+    sort: str = "name",
+    available: bool | None = None,
+    language: str | None = None,
+    product: str | None = None,
+    skill: str | None = None,
+    name: str | None = None,
+) -> Page[ExpertRead]:
+    """One page of the yellow pages, filtered and sorted (``-field`` for descending).
+
+    ``language`` and ``product`` match a listed value ignoring case; ``skill`` matches an
+    effective skill (declared or shown by evidence); ``name`` is a part of the name. Ties in
+    the sort keep the default order (name, then email). The yellow pages is small (search reads
+    all of it too), so the list-valued filters run here rather than in SQL.
+    """
+    if sort not in EXPERT_SORTS:
+        raise BadRequest(f"Unknown sort {sort!r}; use one of {', '.join(EXPERT_SORTS)}.")
+    experts = repository.filter_experts(session, available=available, name=name)
+    if language:
+        experts = [e for e in experts if language.lower() in {x.lower() for x in e.languages}]
+    if product:
+        experts = [e for e in experts if product.lower() in {x.lower() for x in e.products}]
+    if skill:
+        wanted = " ".join(skill.lower().split())
+        experts = [e for e in experts if wanted in effective_skills(e)]
+    loads = repository.loads(session, experts)
+    field = sort.removeprefix("-")
+    if field != "name":
+        key = {
+            "email": lambda e: e.email.lower(),
+            "capacity": lambda e: e.capacity,
+            "load": lambda e: loads[e.id],
+        }[field]
+        experts.sort(key=key, reverse=sort.startswith("-"))  # stable: ties stay by name
+    elif sort.startswith("-"):
+        experts.sort(key=lambda e: (e.name, e.email), reverse=True)
+    chosen = experts[page.offset : page.offset + page.per_page]
+    return Page[ExpertRead](
+        items=[to_read(e, load=loads[e.id]) for e in chosen],
+        total=len(experts),
+        page=page.page,
+        per_page=page.per_page,
+    )

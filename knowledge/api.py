@@ -11,13 +11,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
+from sqlalchemy import select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.errors import NotFound
 from deskmate.pagination import Page, PageParams
 from knowledge import lifecycle, repository, service
-from knowledge.models import Article, ArticleStatus
+from knowledge.models import Article, ArticleEvent, ArticleEventKind, ArticleStatus, ArticleVersion
 from knowledge.retrieval import LanguageRouter
 from knowledge.schemas import (
     ArticleCreate,
@@ -34,6 +35,7 @@ from knowledge.schemas import (
     ScheduleRequest,
     SearchResponse,
 )
+from ticketing.listing import page_of, sort_order
 
 router = APIRouter(tags=["knowledge"])
 TEMPLATE = (
@@ -246,18 +248,50 @@ def rollback(
     return _commit_and_index(request, session, article, was_published=True)
 
 
-@router.get(ARTICLE + "/versions", response_model=list[ArticleVersionRead])
+@router.get(ARTICLE + "/versions", response_model=Page[ArticleVersionRead])
 def versions(
-    article_id: uuid.UUID, session: SessionDep, _caller: CanRead
-) -> list[ArticleVersionRead]:
-    article = lifecycle.get_article_or_raise(session, article_id=article_id)
-    return [ArticleVersionRead.model_validate(v) for v in reversed(article.versions)]
+    article_id: uuid.UUID,
+    session: SessionDep,
+    _caller: CanRead,
+    sort: Literal["-version", "version"] = "-version",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[ArticleVersionRead]:
+    """The saved versions of an article, newest first unless ``sort=version``."""
+    lifecycle.get_article_or_raise(session, article_id=article_id)
+    return page_of(
+        session,
+        select(ArticleVersion).where(ArticleVersion.article_id == article_id),
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, {"version": ArticleVersion.version}, ArticleVersion.id),
+        read=ArticleVersionRead.model_validate,
+    )
 
 
-@router.get(ARTICLE + "/events", response_model=list[ArticleEventRead])
-def events(article_id: uuid.UUID, session: SessionDep, _caller: CanRead) -> list[ArticleEventRead]:
-    article = lifecycle.get_article_or_raise(session, article_id=article_id)
-    return [ArticleEventRead.model_validate(e) for e in article.events]
+@router.get(ARTICLE + "/events", response_model=Page[ArticleEventRead])
+def events(
+    article_id: uuid.UUID,
+    session: SessionDep,
+    _caller: CanRead,
+    kind: ArticleEventKind | None = None,
+    sort: Literal["created", "-created"] = "created",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[ArticleEventRead]:
+    """What happened to an article (``kind`` to pick one), oldest first unless ``-created``."""
+    lifecycle.get_article_or_raise(session, article_id=article_id)
+    query = select(ArticleEvent).where(ArticleEvent.article_id == article_id)
+    if kind is not None:
+        query = query.where(ArticleEvent.kind == kind)
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, {"created": ArticleEvent.created_at}, ArticleEvent.id),
+        read=ArticleEventRead.model_validate,
+    )
 
 
 @router.get(ARTICLE + "/diff", response_model=ArticleDiff)

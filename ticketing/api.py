@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel
 
 from deskmate.auth.models import Role
 from deskmate.auth.principal import Principal
@@ -61,6 +62,15 @@ def actor_of(principal: Principal) -> str:
     return principal.actor
 
 
+def as_json(model: BaseModel, status_code: int = 200) -> Response:
+    """The model serialised once, by pydantic. FastAPI sends a returned Response as it is (the
+    route's ``response_model`` still documents it), instead of dumping the model to a dict,
+    validating that against the response model and encoding the dict again."""
+    return Response(
+        content=model.model_dump_json(), status_code=status_code, media_type="application/json"
+    )
+
+
 def _detail(session: SessionDep, reference: str, token: Principal) -> TicketDetail:
     ticket, csat = service.get_for_detail_or_raise(session, reference=reference)
     return service.to_detail(
@@ -77,9 +87,8 @@ def create_ticket(
     data: TicketCreate,
     session: SessionDep,
     token: CanWrite,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> TicketRead:
+) -> Response:
     actor = actor_of(token)
 
     def create() -> tuple[Ticket, bool]:
@@ -94,9 +103,7 @@ def create_ticket(
         return result
 
     ticket, created = retry_when_busy(session, create)
-    if not created:
-        response.status_code = 200
-    return service.to_read(ticket)
+    return as_json(service.to_read(ticket), 201 if created else 200)
 
 
 @router.get("", response_model=TicketPage)
@@ -159,8 +166,8 @@ def list_tickets(
 
 
 @router.get("/{reference}", response_model=TicketDetail)
-def get_ticket(reference: str, session: SessionDep, token: CanRead) -> TicketDetail:
-    return _detail(session, reference, token)
+def get_ticket(reference: str, session: SessionDep, token: CanRead) -> Response:
+    return as_json(_detail(session, reference, token))
 
 
 @router.post("/{reference}/transitions", response_model=TicketDetail)

@@ -45,27 +45,31 @@ def parse_reference(reference: str) -> int | None:
     return int(re.sub(r"\D", "", reference))
 
 
+def _read_fields(ticket: Ticket) -> dict[str, object]:
+    return {
+        "reference": ticket.reference,
+        "type": ticket.type,
+        "status": ticket.status,
+        "status_category": ticket.status_category,
+        "priority": ticket.priority,
+        "description": ticket.description,
+        "product": ticket.product,
+        "category": ticket.category,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "email": ticket.contact_email,
+        "conversation_id": ticket.conversation_id,
+        "team": ticket.team.name if ticket.team else None,
+        "assignee": ticket.assignee.name if ticket.assignee else None,
+        "customer_tier": ticket.customer.tier if ticket.customer else None,
+        "version": ticket.version,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+    }
+
+
 def to_read(ticket: Ticket) -> TicketRead:
-    return TicketRead(
-        reference=ticket.reference,
-        type=ticket.type,
-        status=ticket.status,
-        status_category=ticket.status_category,
-        priority=ticket.priority,
-        description=ticket.description,
-        product=ticket.product,
-        category=ticket.category,
-        channel=ticket.channel,
-        language=ticket.language,
-        email=ticket.contact_email,
-        conversation_id=ticket.conversation_id,
-        team=ticket.team.name if ticket.team else None,
-        assignee=ticket.assignee.name if ticket.assignee else None,
-        customer_tier=ticket.customer.tier if ticket.customer else None,
-        version=ticket.version,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-    )
+    return TicketRead.model_validate(_read_fields(ticket))
 
 
 def to_detail(
@@ -85,8 +89,9 @@ def to_detail(
     if csat == "load":
         csat = repository.csat_of(session, ticket.id)
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    # One validation: the summary fields go in as they are (not through a TicketRead first).
     return TicketDetail(
-        **to_read(ticket).model_dump(),
+        **_read_fields(ticket),
         events=[TicketEventRead.model_validate(e) for e in ticket.events],
         context=ticket.context or {},
         resolution_outcome=ticket.resolution_outcome,

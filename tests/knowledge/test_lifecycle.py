@@ -117,7 +117,7 @@ def test_draft_review_publish_archive_and_who_may_do_what(team: Team) -> None:
 
     revived = team.ok("ann", "POST", f"{path}/reopen", json={"comment": "Needed again"})
     assert revived["status"] == "draft" and revived["approved"] is False
-    events = team.call("ann", "GET", f"{path}/events").json()
+    events = team.call("ann", "GET", f"{path}/events").json()["items"]
     assert [e["kind"] for e in events] == [
         "created",
         "submitted",
@@ -163,7 +163,7 @@ def test_reject_sends_it_back_with_the_reason_and_edits_make_new_versions(team: 
     )
     # Eve edits nothing, so she may review; after Eve's own edit she could not.
     team.ok("eve", "POST", f"{path}/approve")
-    versions = team.call("ann", "GET", f"{path}/versions").json()
+    versions = team.call("ann", "GET", f"{path}/versions").json()["items"]
     assert [v["version"] for v in versions] == [2, 1]
 
 

@@ -30,7 +30,8 @@ def test_no_heldout_example_is_in_the_training_data() -> None:
 
 def test_every_intent_has_heldout_examples_in_both_languages() -> None:
     heldout = load_heldout()
-    intents = set(training_examples().values())
+    # EXTERNAL_ intents are triggered by the app (e.g. a resolved ticket), never typed.
+    intents = {i for i in training_examples().values() if not i.startswith("EXTERNAL_")}
     assert len(intents) >= 25
     for language in ("en", "zh"):
         covered = {e.intent for e in heldout if e.language == language}

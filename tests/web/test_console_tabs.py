@@ -344,6 +344,14 @@ def test_supervisor_reads_and_agent_only_searches_experts(
         people = page.locator("table[aria-label='Experts']")
         expect(people.locator("button")).to_have_count(0)  # availability is read-only here
         expect(people.locator("tr", has_text="Eve").locator(".badge.off")).to_have_text("away")
+        # The list's own filters (the list API's q and available).
+        page.get_by_label("Name contains").fill("hugo")
+        expect(people.locator("tbody tr")).to_have_count(1)
+        expect(people.locator("tbody tr")).to_contain_text("Hugo Hubs")
+        page.get_by_label("Name contains").fill("")
+        page.get_by_label("Everyone: availability").select_option("true")
+        expect(people.locator("tbody .badge.off")).to_have_count(0)  # Eve (away) is gone
+        expect(people.locator("tbody tr", has_text="Priya Raman")).to_have_count(1)
         shot(page, "tab-experts-agent")
         assert errors == []
     finally:

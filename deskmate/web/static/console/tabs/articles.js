@@ -286,7 +286,9 @@
       }).catch(showError);
     }
 
-    api(BASE + "/" + article.id + "/versions").then(function (versions) {
+    // The newest 100 versions (the API's largest page) are enough to compare and roll back.
+    api(BASE + "/" + article.id + "/versions", { query: { per_page: 100 } }).then(function (result) {
+      var versions = result.items;
       versions.forEach(function (v, i) {
         fromSel.appendChild(h("option", { value: v.version, selected: i === 1 ? true : null }, "v" + v.version));
         toSel.appendChild(h("option", { value: v.version, selected: i === 0 ? true : null }, "v" + v.version));
@@ -303,15 +305,21 @@
           } }, "Roll back to v" + v.version) : null)));
       });
       if (versions.length < 2) fromSel.disabled = toSel.disabled = true;
+      if (result.total > versions.length) {
+        table.appendChild(h("tr", null, h("td", { colspan: "5", class: "muted" }, "The newest " + versions.length + " of " + result.total + " versions.")));
+      }
     }).catch(showError);
 
-    api(BASE + "/" + article.id + "/events").then(function (items) {
-      items.slice().reverse().forEach(function (e) {
+    api(BASE + "/" + article.id + "/events", { query: { sort: "-created", per_page: 100 } }).then(function (result) {
+      result.items.forEach(function (e) {
         events.appendChild(h("li", null,
           h("strong", null, e.kind.replace("_", " ")), " · v" + e.version + " · ",
           h("span", { class: "muted" }, (e.actor || "system") + ", " + C.formatDate(e.created_at, true)),
           e.comment ? h("div", { class: "comment" }, e.comment) : null));
       });
+      if (result.total > result.items.length) {
+        events.appendChild(h("li", { class: "muted" }, "The latest " + result.items.length + " of " + result.total + " events."));
+      }
     }).catch(showError);
     return section;
   }

@@ -28,12 +28,23 @@
     var body = h("tbody");
     var count = h("span", { class: "muted" });
     var pager = h("div", { class: "pager" });
+    // Filters and order of the "Everyone" list (the list API's q, language, available and sort).
+    var whoName = h("input", { type: "search", name: "name", maxlength: "200", "aria-label": "Name contains", placeholder: "Name…" });
+    var whoLanguage = h("select", { "aria-label": "Everyone: language" }, [["", "Any language"], ["en", "Speaks English"], ["zh", "Speaks Chinese"]].map(function (p) { return h("option", { value: p[0] }, p[1]); }));
+    var whoAvailable = h("select", { "aria-label": "Everyone: availability" }, [["", "Available or away"], ["true", "Available"], ["false", "Away"]].map(function (p) { return h("option", { value: p[0] }, p[1]); }));
+    var whoSort = h("select", { "aria-label": "Everyone: order" }, [["name", "By name"], ["-capacity", "Most capacity"], ["load", "Least loaded"], ["-load", "Most loaded"]].map(function (p) { return h("option", { value: p[0] }, p[1]); }));
+    var typing = null;
+    var asked = 0;  // only the newest request fills the table (answers may arrive out of order)
+    function refilter() { page = 1; load(); }
+    whoName.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(refilter, 250); });
+    [whoLanguage, whoAvailable, whoSort].forEach(function (el) { el.addEventListener("change", refilter); });
 
     container.appendChild(h("div", { class: "panel-head" }, h("h1", null, "Yellow pages"), count));
     container.appendChild(h("form", { class: "toolbar", role: "search", onsubmit: function (e) { e.preventDefault(); search(); } },
       question, language, tier, traits, h("button", { type: "submit", class: "button primary" }, "Find")));
     container.appendChild(results);
     container.appendChild(h("h2", { class: "section-title" }, "Everyone"));
+    container.appendChild(h("div", { class: "toolbar" }, whoName, whoLanguage, whoAvailable, whoSort));
     container.appendChild(listError);
     container.appendChild(h("div", { class: "table-wrap" }, h("table", { class: "grid", "aria-label": "Experts" },
       h("thead", null, h("tr", null, ["Name", "Skills (level)", "Products", "Languages", "Serves well", "Load", "Availability"].map(function (t) { return h("th", { class: t === "Load" ? "num" : null }, t); }))),
@@ -101,13 +112,20 @@
 
     function load() {
       listError.hidden = true;
-      api("/api/v1/experts", { query: { page: page, per_page: PER_PAGE } })
+      var query = { page: page, per_page: PER_PAGE, sort: whoSort.value };
+      if (whoName.value.trim()) query.q = whoName.value.trim();
+      if (whoLanguage.value) query.language = whoLanguage.value;
+      if (whoAvailable.value) query.available = whoAvailable.value;
+      var mine = ++asked;
+      api("/api/v1/experts", { query: query })
         .then(function (data) {
+          if (mine !== asked) return;
           body.textContent = "";
           count.textContent = data.total + " " + (data.total === 1 ? "person" : "people");
           if (!data.items.length) {
             body.appendChild(h("tr", null, h("td", { colspan: "7", class: "empty" },
-              "Nobody is in the yellow pages yet." + (edit ? " Add people with POST /api/v1/experts." : ""))));
+              query.q || query.language || query.available ? "Nobody matches these filters." :
+                "Nobody is in the yellow pages yet." + (edit ? " Add people with POST /api/v1/experts." : ""))));
           }
           data.items.forEach(function (e) {
             var ratio = e.capacity ? e.load / e.capacity : 1;
@@ -123,6 +141,7 @@
           C.pager(pager, page, data.total, data.per_page, function (p) { page = p; load(); });
         })
         .catch(function (err) {
+          if (mine !== asked) return;
           body.textContent = "";
           listError.textContent = err.detail || err.message;
           listError.hidden = false;

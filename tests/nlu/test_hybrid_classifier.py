@@ -1,0 +1,157 @@
+"""The hybrid intent classifier (nlu_components/hybrid_classifier.py) in the Rasa environment.
+
+A script trains the component twice on a small made-up data set (three intents in English and
+Chinese, plus a trigger intent with a single example), persists it, loads it back and prints what
+it saw; these tests check that report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+_SCRIPT = r"""
+import json, tempfile
+from pathlib import Path
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu_components.use_featurizer import UniversalSentenceEncoderFeaturizer as F
+from nlu_components.hybrid_classifier import HybridIntentClassifier as C
+
+context = ExecutionContext(GraphSchema({}), node_name="hybrid")
+tokenizer = JiebaTokenizer.create(
+    {**JiebaTokenizer.get_default_config(), "token_pattern": r"(?u)\b\w+\b"}, None, None, context
+)
+featurizer = F.create(F.get_default_config(), None, None, context)
+data = {
+    "reset_password": ["I forgot my password", "reset my password please", "password reset",
+                       "can't remember my password", "change my login password",
+                       "忘记密码了", "怎么重置密码", "密码忘了怎么办", "帮我重置一下密码"],
+    "request_refund": ["I want a refund", "give me my money back", "refund my order",
+                       "how do I get a refund", "please refund the payment",
+                       "我要退款", "怎么申请退款", "把钱退给我", "订单退款"],
+    "greet": ["hello", "hi there", "good morning", "hey", "hello deskmate",
+              "你好", "早上好", "嗨", "您好"],
+    "EXTERNAL_ping": ["EXTERNAL_ping"],
+}
+
+def prepare(texts, intents=None):
+    messages = [Message(data={"text": t, **({"intent": i} if i else {})})
+                for t, i in zip(texts, intents or [None] * len(texts))]
+    tokenizer.process(messages)
+    featurizer.process(messages)
+    return messages
+
+def train(directory, config):
+    storage = LocalModelStorage(Path(directory))
+    resource = Resource("hybrid")
+    component = C.create({**C.get_default_config(), **config}, storage, resource, context)
+    texts = [t for ts in data.values() for t in ts]
+    intents = [i for i, ts in data.items() for _ in ts]
+    component.train(TrainingData(training_examples=prepare(texts, intents)))
+    return component, storage, resource
+
+probes = ["pasword resett", "退款", "helo", "重置密码"]
+report = {}
+with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+    first, storage, resource = train(one, {"C": [0.5, 1.0], "cv_folds": 2})
+    second, _, _ = train(two, {"C": [0.5, 1.0], "cv_folds": 2})
+    report["chosen_c"] = first.chosen_c
+    report["intents"] = first.intents
+    parsed = first.process(prepare(probes))
+    report["predicted"] = [m.get("intent")["name"] for m in parsed]
+    report["ranking"] = [m.get("intent_ranking") for m in parsed]
+    again = second.process(prepare(probes))
+    report["same_on_retraining"] = [m.get("intent_ranking") for m in again] == report["ranking"]
+    loaded = C.load({**C.get_default_config(), "C": [0.5, 1.0], "cv_folds": 2}, storage,
+                    resource, context)
+    reloaded = loaded.process(prepare(probes))
+    report["same_after_loading"] = [m.get("intent_ranking") for m in reloaded] == report["ranking"]
+    empty = C.load(C.get_default_config(), LocalModelStorage(Path(two) / "none"),
+                   Resource("missing"), context)
+    untrained = empty.process(prepare(["hello"]))[0]
+    report["untrained"] = [untrained.get("intent"), untrained.get("intent_ranking")]
+errors = []
+for bad in ({"C": []}, {"C": [0, 1]}, {"char_ngrams": [5, 2]}, {"cv_folds": 1},
+            {"class_weight": "weird"}):
+    try:
+        C.create({**C.get_default_config(), **bad}, None, None, context)
+    except InvalidConfigException as exc:
+        errors.append(str(exc))
+report["config_errors"] = errors
+print("REPORT " + json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    if not RASA_PYTHON.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{RASA_PYTHON} is missing on CI", pytrace=False)
+        pytest.skip("the Rasa environment (.venv-rasa) is not installed")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", _SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("REPORT "))
+    return json.loads(line.removeprefix("REPORT "))  # type: ignore[no-any-return]
+
+
+def test_typos_and_chinese_fragments_are_classified(report: dict[str, Any]) -> None:
+    assert report["predicted"] == ["reset_password", "request_refund", "greet", "reset_password"]
+
+
+def test_the_ranking_holds_calibrated_probabilities_best_first(report: dict[str, Any]) -> None:
+    for ranking in report["ranking"]:
+        confidences = [r["confidence"] for r in ranking]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+        assert abs(sum(confidences) - 1.0) < 1e-6  # all 4 intents are in the ranking
+
+
+def test_an_intent_with_a_single_example_is_kept(report: dict[str, Any]) -> None:
+    assert "EXTERNAL_ping" in report["intents"]
+
+
+def test_c_is_chosen_from_the_candidates(report: dict[str, Any]) -> None:
+    assert report["chosen_c"] in (0.5, 1.0)
+
+
+def test_retraining_and_loading_give_the_same_confidences(report: dict[str, Any]) -> None:
+    assert report["same_on_retraining"] is True
+    assert report["same_after_loading"] is True
+
+
+def test_without_a_trained_model_no_intent_is_set(report: dict[str, Any]) -> None:
+    assert report["untrained"] == [{"name": None, "confidence": 0.0}, []]
+
+
+def test_a_bad_setting_is_refused_with_a_clear_error(report: dict[str, Any]) -> None:
+    errors = report["config_errors"]
+    assert len(errors) == 5
+    assert "'C' must be a list of positive numbers" in errors[0]
+    assert "'C' must be a list of positive numbers" in errors[1]
+    assert "'char_ngrams' must be [low, high]" in errors[2]
+    assert "'cv_folds' must be an integer >= 2" in errors[3]
+    assert "'class_weight' is 'balanced' or null" in errors[4]

@@ -62,10 +62,6 @@ def start_handoff(session: Session, *, sender_id: str, data: HandoffCreate) -> H
     return handoff
 
 
-def list_handoffs(session: Session, *, states: tuple[HandoffState, ...]) -> list[Handoff]:
-    return repository.handoffs(session, states=states)
-
-
 def take(session: Session, *, handoff: Handoff, agent: str) -> Handoff:
     if handoff.state == HandoffState.ACTIVE and handoff.agent != agent:
         raise Conflict(f"{handoff.agent} already has this conversation.")

@@ -6,9 +6,10 @@ browser's conversation id).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy import select
 
 from bot import handoff as service
 from bot.assistant import Assistant, AssistantUnavailable
@@ -23,6 +24,8 @@ from bot.schemas import (
 )
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
+from deskmate.pagination import Page
+from ticketing.listing import page_of, sort_order
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["handoff"])
 
@@ -63,15 +66,36 @@ def hand_over(
     return _detail(handoff)
 
 
-@router.get("", response_model=list[HandoffRead])
+HandoffSort = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+
+
+@router.get("", response_model=Page[HandoffRead])
 def list_handoffs(
     session: SessionDep,
     _: Staff,
     state: Annotated[list[HandoffState] | None, Query()] = None,
-) -> list[HandoffRead]:
-    """Conversations waiting for a person or held by one (both unless `state` says)."""
-    states = tuple(state) if state else service.OPEN_STATES
-    return [_read(h) for h in service.list_handoffs(session, states=states)]
+    agent: Annotated[str | None, Query(max_length=100)] = None,
+    reason: Annotated[str | None, Query(max_length=30)] = None,
+    sort: HandoffSort = "created_at",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[HandoffRead]:
+    """Conversations waiting for a person or held by one (both unless `state` says), oldest
+    first by default; `agent` (`none` for nobody yet) and `reason` filter."""
+    query = select(Handoff).where(Handoff.state.in_(tuple(state) if state else service.OPEN_STATES))
+    if agent is not None:
+        query = query.where(Handoff.agent.is_(None) if agent == "none" else Handoff.agent == agent)
+    if reason is not None:
+        query = query.where(Handoff.reason == reason)
+    columns = {"created_at": Handoff.created_at, "updated_at": Handoff.updated_at}
+    return page_of(
+        session,
+        query,
+        page=page,
+        per_page=per_page,
+        order_by=sort_order(sort, columns, Handoff.id),
+        read=_read,
+    )
 
 
 @router.get("/{conversation_id}", response_model=HandoffDetail)

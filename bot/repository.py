@@ -55,11 +55,3 @@ def latest_handoff(
         .order_by(Handoff.created_at.desc())
         .limit(1)
     )
-
-
-def handoffs(session: Session, *, states: tuple[HandoffState, ...]) -> list[Handoff]:
-    return list(
-        session.scalars(
-            select(Handoff).where(Handoff.state.in_(states)).order_by(Handoff.created_at)
-        )
-    )

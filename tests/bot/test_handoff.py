@@ -98,7 +98,7 @@ def test_full_handoff_round_trip(
     )
     assert again.json()["created_at"] == created.json()["created_at"]  # one open handoff
 
-    waiting = client.get("/api/v1/conversations", headers=agent).json()
+    waiting = client.get("/api/v1/conversations", headers=agent).json()["items"]
     assert [(h["conversation_id"], h["state"]) for h in waiting] == [(CONVERSATION, "waiting")]
     detail = client.get(f"/api/v1/conversations/{CONVERSATION}", headers=agent).json()
     assert detail["articles"] == HANDOFF_BODY["articles"]
@@ -140,7 +140,7 @@ def test_full_handoff_round_trip(
     ]
     # Back with the assistant: messages are forwarded again.
     assert say(client, "thanks") == [{"text": "Bot reply", "buttons": []}]
-    assert client.get("/api/v1/conversations", headers=agent).json() == []
+    assert client.get("/api/v1/conversations", headers=agent).json()["items"] == []
 
 
 def test_permissions_and_errors(client: TestClient, session_factory: sessionmaker[Session]) -> None:
@@ -190,3 +190,39 @@ def test_a_second_agent_cannot_take_an_active_conversation(
         f"/api/v1/conversations/{CONVERSATION}/messages", json={"text": "me too"}, headers=second
     )
     assert blocked.status_code == 409
+
+
+def test_the_handoff_list_pages_filters_and_sorts(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    integration = headers(session_factory, Role.INTEGRATION)
+    agent = headers(session_factory, Role.AGENT)
+    conversations = [f"web-list-{n}" for n in range(3)]
+    for n, conversation in enumerate(conversations):
+        client.post("/api/v1/chat/messages", json={"conversation_id": conversation, "text": "hi"})
+        body = HANDOFF_BODY | {"reason": "complaint" if n == 2 else "request"}
+        created = client.post(
+            f"/api/v1/conversations/{conversation}/handoff", json=body, headers=integration
+        )
+        assert created.status_code == 201, created.text
+    assert client.post(f"/api/v1/conversations/{conversations[1]}/take", headers=agent).is_success
+
+    def listed(query: str) -> dict[str, Any]:
+        response = client.get(f"/api/v1/conversations?{query}", headers=agent)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    first = listed("per_page=2")
+    assert (first["total"], first["page"], first["per_page"]) == (3, 1, 2)
+    second = listed("per_page=2&page=2")
+    ids = [h["conversation_id"] for h in first["items"] + second["items"]]
+    assert ids == conversations  # oldest first, no overlap between pages
+    newest = [h["conversation_id"] for h in listed("sort=-created_at")["items"]]
+    assert newest == conversations[::-1]
+    assert [h["conversation_id"] for h in listed("state=active")["items"]] == [conversations[1]]
+    unclaimed = [h["conversation_id"] for h in listed("agent=none")["items"]]
+    assert unclaimed == [conversations[0], conversations[2]]
+    assert [h["conversation_id"] for h in listed("reason=complaint")["items"]] == [conversations[2]]
+    for bad in ("per_page=101", "page=0", "sort=reason", "state=lost"):
+        assert client.get(f"/api/v1/conversations?{bad}", headers=agent).status_code == 422, bad

@@ -7,7 +7,9 @@ counts is the category of the best candidate: a billing article may need more co
 it is served than a setup article.
 
     clarify    the first is >= clarify_floor and so is at least one of the next two within
-               margin of it: those (at most 3) are offered as choices
+               margin of it: those (at most 3) are offered as choices; or one of the next two
+               is >= clarify_floor and more confident than the first (the ranking and the
+               confidences disagree): the first and those are offered
     answer     otherwise, when the first is >= answer
     no_answer  otherwise (offer a ticket or an expert)
 """
@@ -80,6 +82,15 @@ def decide(ranked: Sequence[RankedArticle], thresholds: Thresholds) -> PolicyRes
         ]
         if len(close) >= 2:
             return PolicyResult(Decision.CLARIFY, close, thresholds)
+    surer = [
+        hit
+        for hit in ranked[1:MAX_CHOICES]
+        if hit.confidence >= thresholds.clarify_floor and hit.confidence > top.confidence
+    ]
+    if surer:
+        # The fused ranking puts first an article its own embedder is less sure of than a
+        # runner-up that reaches the clarify floor: unsure, so ask rather than guess or give up.
+        return PolicyResult(Decision.CLARIFY, [top, *surer], thresholds)
     if top.confidence >= thresholds.answer:
         return PolicyResult(Decision.ANSWER, [top], thresholds)
     return PolicyResult(Decision.NO_ANSWER, [], thresholds)

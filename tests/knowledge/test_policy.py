@@ -52,7 +52,20 @@ def test_close_candidates_below_the_answer_threshold_still_clarify() -> None:
     assert result.decision == Decision.CLARIFY and result.choices == hits[:2]
 
 
-@pytest.mark.parametrize("confidences", [[], [0.45], [0.45, 0.3], [0.39, 0.38], [0.3]], ids=str)
+def test_a_runner_up_surer_than_the_first_makes_it_clarify() -> None:
+    # The fused ranking's first is below the floor; its own embedder is surer of the second.
+    hits = [_hit(0.35), _hit(0.52), _hit(0.3)]
+    result = decide(hits, T)
+    assert result.decision == Decision.CLARIFY and result.choices == hits[:2]
+    # ... also when the first would be answered on its own.
+    hits = [_hit(0.55), _hit(0.6), _hit(0.45)]
+    result = decide(hits, T)
+    assert result.decision == Decision.CLARIFY and result.choices == hits[:2]
+
+
+@pytest.mark.parametrize(
+    "confidences", [[], [0.45], [0.45, 0.3], [0.39, 0.38], [0.3], [0.2, 0.39]], ids=str
+)
 def test_weak_rankings_get_no_answer(confidences: list[float]) -> None:
     result = decide([_hit(c) for c in confidences], T)
     assert result.decision == Decision.NO_ANSWER and result.choices == []

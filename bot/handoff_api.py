@@ -24,7 +24,7 @@ from bot.schemas import (
 )
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
-from deskmate.pagination import Page
+from deskmate.pagination import Page, PageNumber, PerPage
 from ticketing.listing import page_of, sort_order
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["handoff"])
@@ -77,8 +77,8 @@ def list_handoffs(
     agent: Annotated[str | None, Query(max_length=100)] = None,
     reason: Annotated[str | None, Query(max_length=30)] = None,
     sort: HandoffSort = "created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[HandoffRead]:
     """Conversations waiting for a person or held by one (both unless `state` says), oldest
     first by default; `agent` (`none` for nobody yet) and `reason` filter."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
-from deskmate.pagination import Page, PageParams
+from deskmate.pagination import Page, PageNumber, PageParams, PerPage
 from experts import service
 from experts.schemas import (
     EvidenceCreate,
@@ -64,8 +64,8 @@ ExpertSort = Literal["name", "-name", "email", "-email", "capacity", "-capacity"
 def list_experts(
     session: SessionDep,
     _token: CanRead,
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
     sort: ExpertSort = "name",
     available: bool | None = None,
     language: Annotated[str | None, Query(pattern="^[a-zA-Z]{2}$")] = None,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, SettingsDep, require_permission
 from deskmate.errors import NotFound
-from deskmate.pagination import Page, PageParams
+from deskmate.pagination import Page, PageNumber, PageParams, PerPage
 from knowledge import lifecycle, repository, service
 from knowledge.models import Article, ArticleEvent, ArticleEventKind, ArticleStatus, ArticleVersion
 from knowledge.retrieval import LanguageRouter
@@ -111,8 +111,8 @@ def list_articles(
     category: Annotated[str | None, Query(max_length=100)] = None,
     stale: bool | None = None,
     sort: Literal["updated", "created", "title", "review_by"] = "updated",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[ArticleRead]:
     """Articles in any status: search title/body/external id, filter, sort and page."""
     params = PageParams(page=page, per_page=per_page)
@@ -254,8 +254,8 @@ def versions(
     session: SessionDep,
     _caller: CanRead,
     sort: Literal["-version", "version"] = "-version",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[ArticleVersionRead]:
     """The saved versions of an article, newest first unless ``sort=version``."""
     lifecycle.get_article_or_raise(session, article_id=article_id)
@@ -276,8 +276,8 @@ def events(
     _caller: CanRead,
     kind: ArticleEventKind | None = None,
     sort: Literal["created", "-created"] = "created",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[ArticleEventRead]:
     """What happened to an article (``kind`` to pick one), oldest first unless ``-created``."""
     lifecycle.get_article_or_raise(session, article_id=article_id)

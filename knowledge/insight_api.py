@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, SettingsDep, require_permission
-from deskmate.pagination import Page
+from deskmate.pagination import Page, PageNumber, PerPage
 from experts.models import Expert
 from knowledge import feedback, gaps, policy
 from knowledge.insight_schemas import (
@@ -155,8 +155,8 @@ def article_value(
     _token: ReadValue,
     sort: feedback.ValueSort = "value",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[ArticleValueRead]:
     rows, total = feedback.list_value(
         session,
@@ -205,8 +205,8 @@ def list_gaps(
     session: SessionDep,
     _token: ReadGaps,
     status: GapStatus | None = GapStatus.OPEN,
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[GapRead]:
     """Knowledge gaps ranked by volume (open ones unless ``status`` says otherwise)."""
     rows, total = gaps.list_gaps(

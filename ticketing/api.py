@@ -10,7 +10,7 @@ from deskmate.auth.models import Role
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
-from deskmate.pagination import PageParams
+from deskmate.pagination import PageNumber, PageParams, PerPage
 from experts.service import YellowPagesSkills
 from ticketing import conversation, merging, repository, service
 from ticketing.concurrency import retry_when_busy
@@ -122,8 +122,8 @@ def list_tickets(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     sort: Sort = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> TicketPage:
     params = PageParams(page=page, per_page=per_page)
     filters = repository.TicketFilters(

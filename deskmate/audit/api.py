@@ -12,7 +12,7 @@ from deskmate.audit.schemas import AuditEntryRead
 from deskmate.auth.models import ApiToken
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import BadRequest
-from deskmate.pagination import Page, PageParams
+from deskmate.pagination import Page, PageNumber, PageParams, PerPage
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -29,8 +29,8 @@ def list_audit(
     since: datetime | None = None,
     until: datetime | None = None,
     sort: Literal["-created_at", "created_at"] = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[AuditEntryRead]:
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:

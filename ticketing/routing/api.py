@@ -8,7 +8,7 @@ from sqlalchemy import select
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
-from deskmate.pagination import Page
+from deskmate.pagination import Page, PageNumber, PerPage
 from experts.service import YellowPagesSkills
 from ticketing import named, repository
 from ticketing.listing import page_of, sort_order
@@ -52,8 +52,8 @@ def list_rules(
     team: Annotated[str | None, Query(max_length=50, description="team key")] = None,
     enabled: bool | None = None,
     sort: RuleSort = "position",
-    page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
 ) -> Page[RoutingRuleRead]:
     """Rules in the order routing tries them (``position``), unless sorted otherwise."""
     query = select(RoutingRule)

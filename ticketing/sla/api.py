@@ -8,7 +8,7 @@ from sqlalchemy import select
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
 from deskmate.errors import Unprocessable
-from deskmate.pagination import Page
+from deskmate.pagination import Page, PageNumber, PerPage
 from ticketing import named
 from ticketing.customers.models import CustomerTier
 from ticketing.listing import page_of, sort_order
@@ -49,8 +49,6 @@ def _policy_read(p: SlaPolicy) -> SlaPolicyRead:
     )
 
 
-PageNumber = Annotated[int, Query(ge=1)]
-PerPage = Annotated[int, Query(ge=1, le=100)]
 CalendarSort = Literal["name", "-name", "updated_at", "-updated_at"]
 PolicySort = Literal["position", "-position", "name", "-name", "updated_at", "-updated_at"]
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from deskmate.auth.principal import Principal
 from deskmate.deps import SessionDep, require_permission
-from deskmate.pagination import Page
+from deskmate.pagination import Page, PageNumber, PerPage
 from ticketing import named
 from ticketing.listing import page_of, sort_order
 from ticketing.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -22,8 +22,6 @@ def _read(s: WebhookSubscription) -> SubscriptionRead:
     return SubscriptionRead(name=s.name, url=s.url, event_kinds=s.event_kinds, active=s.active)
 
 
-PageNumber = Annotated[int, Query(ge=1)]
-PerPage = Annotated[int, Query(ge=1, le=100)]
 SubscriptionSort = Literal["name", "-name", "updated_at", "-updated_at"]
 DeliverySort = Literal["created_at", "-created_at", "next_attempt_at", "-next_attempt_at"]
 

@@ -7,16 +7,11 @@ it saw; these tests check that report.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.nlu.rasa_env import run_report
 
 _SCRIPT = r"""
 import json, tempfile
@@ -98,24 +93,7 @@ print("REPORT " + json.dumps(report))
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
-    if not RASA_PYTHON.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{RASA_PYTHON} is missing on CI", pytrace=False)
-        pytest.skip("the Rasa environment (.venv-rasa) is not installed")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    env["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("REPORT "))
-    return json.loads(line.removeprefix("REPORT "))  # type: ignore[no-any-return]
+    return run_report(_SCRIPT)
 
 
 def test_typos_and_chinese_fragments_are_classified(report: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ApiAction
-from actions.client import DeskmateApiError, DeskmateClient, KbSearchResult
+from actions.client import DeskmateApiError, DeskmateClient, KbSearchRead, KbSearchResult
 from actions.handover import fail_turn, slot_values, turns
 from actions.language import Language, tracker_language
 from actions.slots import (
@@ -149,6 +149,18 @@ class ActionAnswerQuestion(ApiAction):
     def name(self) -> str:
         return "action_answer_question"
 
+    async def _search(
+        self, tracker: Tracker, question: str, language: Language
+    ) -> KbSearchRead | None:
+        """The help center's decision on ``question``; None when the API cannot be reached."""
+        try:
+            return await self._client_factory().search_kb(
+                question, language=language, conversation_id=tracker.sender_id
+            )
+        except DeskmateApiError as e:
+            logger.warning("knowledge-base search failed: %s", e)
+            return None
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -167,13 +179,7 @@ class ActionAnswerQuestion(ApiAction):
 
         question = (tracker.latest_message.get("text") or "").strip()
         events: list[dict[str, Any]] = [SlotSet(LAST_QUESTION_SLOT, question or None)]
-        try:
-            found = await self._client_factory().search_kb(
-                question, language=language, conversation_id=tracker.sender_id
-            )
-        except DeskmateApiError as e:
-            logger.warning("knowledge-base search failed: %s", e)
-            found = None
+        found = await self._search(tracker, question, language)
 
         if found is not None and found.answer is not None:
             answer = found.answer
@@ -255,12 +261,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
         found = None
         in_form = bool(tracker.active_loop.get("name"))
         if question and not question.startswith("/") and not in_form:
-            try:
-                found = await self._client_factory().search_kb(
-                    question, language=language, conversation_id=tracker.sender_id
-                )
-            except DeskmateApiError as e:
-                logger.warning("knowledge-base search failed: %s", e)
+            found = await self._search(tracker, question, language)
         if found is None or found.answer is None:
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet(KB_DECISION_SLOT, None)]

@@ -218,8 +218,11 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "zh": "工单 {reference} 状态：**{status}**",
     },
     "ticket_not_found": {
-        "en": "I can't find a ticket with reference {reference}.",
-        "zh": "找不到编号为 {reference} 的工单。",
+        "en": (
+            "I can't find a ticket {reference} of yours. If you opened it with another email "
+            "address, tell me that address and ask again."
+        ),
+        "zh": "找不到您名下编号为 {reference} 的工单。如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。",
     },
     "ticket_reference_needed": {
         "en": "Please give me your ticket reference, it looks like DM-000123.",

@@ -20,7 +20,7 @@ from actions.language import tracker_language
 from actions.products import NO_PRODUCT
 from actions.slots import KB_FAILURES_SLOT, LAST_QUESTION_SLOT, TICKET_REFERENCE_SLOT
 from actions.texts import product_label, status_label, text
-from actions.ticket_info import add_information
+from actions.ticket_info import add_information, belongs_to_customer
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,9 @@ def requested_reference(tracker: Tracker) -> str | None:
 
 
 class ActionTicketStatus(ApiAction):
-    """Tells the customer the status of a ticket."""
+    """Tells the customer the status of one of their tickets (``belongs_to_customer``: opened
+    in this conversation, under the email given here, or by the verified customer behind this
+    channel identity); anyone else's reference is answered as unknown."""
 
     def name(self) -> str:
         return "action_ticket_status"
@@ -207,14 +209,19 @@ class ActionTicketStatus(ApiAction):
         if reference is None:
             dispatcher.utter_message(text=text("ticket_reference_needed", language))
             return []
+        client = self._client_factory()
         try:
-            ticket = await self._client_factory().get_ticket(reference)
+            ticket = await client.get_ticket(reference)
+            if ticket is not None and not await belongs_to_customer(client, tracker, ticket):
+                ticket = None
         except DeskmateApiError as e:
             logger.warning("looking up ticket %s failed: %s", reference, e)
             dispatcher.utter_message(text=text("ticket_status_unavailable", language))
             return []
 
         if ticket is None:
+            # The same answer for "no such ticket" and "not yours": guessing references tells
+            # nobody whether a ticket exists, let alone its status.
             dispatcher.utter_message(text=text("ticket_not_found", language, reference=reference))
         elif ticket.product:
             dispatcher.utter_message(

@@ -20,6 +20,7 @@ KNOWLEDGE_QUESTIONS = [
     "what do the LED colours on the hub mean",
 ]
 REFERENCE = re.compile(r"DM-\d{6}")
+BENCH_EMAIL = "bench@example.com"
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -66,7 +67,7 @@ def _open_ticket(chat: _Chat) -> str:
         "I want to open a ticket",
         "My camera keeps dropping off the network every evening",
         "Lumora Cam",
-        "bench@example.com",
+        BENCH_EMAIL,
     ):
         _, replies = chat.say(conversation, text)
     match = REFERENCE.search(_texts(replies))
@@ -104,8 +105,11 @@ def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str |
         knowledge = by_outcome["answer"]
         status: list[float] = []
         for _ in range(turns):
+            # A new conversation each time: the customer names the email the ticket was
+            # opened with (the assistant tells a ticket's status to its own customer only).
             elapsed, messages = chat.say(
-                f"bench-{uuid.uuid4()}", f"what is the status of {reference}"
+                f"bench-{uuid.uuid4()}",
+                f"what is the status of {reference}? my email is {BENCH_EMAIL}",
             )
             if reference not in _texts(messages):
                 raise RuntimeError(

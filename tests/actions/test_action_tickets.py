@@ -22,6 +22,11 @@ from tests.actions.action_factories import (
 )
 
 TICKETS = "/api/v1/tickets"
+BY_IDENTITY = "/api/v1/customers/by-identity"
+NOT_FOUND_EN = (
+    "I can't find a ticket {reference} of yours. If you opened it with another email "
+    "address, tell me that address and ask again."
+)
 FILLED_FORM = {
     "ticket_description": "The camera stops recording at night",
     "ticket_product": "Lumora Cam",
@@ -57,6 +62,19 @@ def status(
     expected = [{"name": "kb_failures", "value": 0}] if found else []
     assert [{"name": e["name"], "value": e["value"]} for e in events] == expected
     return texts(dispatcher)
+
+
+def profile(*, verified: bool, open_tickets: list[str]) -> dict[str, Any]:
+    return {
+        "verified": verified,
+        "name": "Anna",
+        "language": "en",
+        "tier": "general",
+        "open_tickets": [
+            {"reference": r, "status": "new", "type": "fault", "product": "Lumora Cam"}
+            for r in open_tickets
+        ],
+    }
 
 
 def reference_entity(value: str) -> list[dict[str, Any]]:
@@ -193,17 +211,27 @@ def test_cancel_in_english() -> None:
     assert texts(dispatcher) == ["OK, no ticket was opened."]
 
 
-def test_status_of_a_known_ticket(api: FakeApi) -> None:
-    api.on("GET", f"{TICKETS}/DM-000123", 200, ticket_body())
+def test_status_of_a_ticket_under_the_email_given_here(api: FakeApi) -> None:
+    api.on("GET", f"{TICKETS}/DM-000123", 200, ticket_body(email="Anna@Example.com"))
 
-    messages = status(api, "status of DM-000123", entities=reference_entity("DM-000123"))
+    messages = status(
+        api,
+        "status of DM-000123",
+        entities=reference_entity("DM-000123"),
+        slots={"contact_email": " anna@example.COM "},
+    )
 
     assert messages == ["Ticket DM-000123 (Lumora Cam) is **new**."]
     assert api.requests[0].headers["Authorization"] == "Bearer test-token"
 
 
 def test_status_in_chinese_from_a_reference_inside_chinese_text(api: FakeApi) -> None:
-    api.on("GET", f"{TICKETS}/DM-000123", 200, ticket_body(status="resolved"))
+    api.on(
+        "GET",
+        f"{TICKETS}/DM-000123",
+        200,
+        ticket_body(status="resolved", conversation_id=SENDER_ID),
+    )
 
     messages = status(
         api,
@@ -216,7 +244,12 @@ def test_status_in_chinese_from_a_reference_inside_chinese_text(api: FakeApi) ->
 
 
 def test_status_reference_found_in_the_text_when_there_is_no_entity(api: FakeApi) -> None:
-    api.on("GET", f"{TICKETS}/DM-000777", 200, ticket_body(reference="DM-000777", product=None))
+    api.on(
+        "GET",
+        f"{TICKETS}/DM-000777",
+        200,
+        ticket_body(reference="DM-000777", product=None, conversation_id=SENDER_ID),
+    )
 
     messages = status(api, "any news on dm-000777?")
 
@@ -225,7 +258,12 @@ def test_status_reference_found_in_the_text_when_there_is_no_entity(api: FakeApi
 
 
 def test_status_of_the_ticket_opened_in_this_conversation(api: FakeApi) -> None:
-    api.on("GET", f"{TICKETS}/DM-000042", 200, ticket_body(reference="DM-000042"))
+    api.on(
+        "GET",
+        f"{TICKETS}/DM-000042",
+        200,
+        ticket_body(reference="DM-000042", conversation_id=SENDER_ID),
+    )
 
     messages = status(
         api, "what's the status of my ticket", slots={"last_ticket_reference": "DM-000042"}
@@ -235,7 +273,12 @@ def test_status_of_the_ticket_opened_in_this_conversation(api: FakeApi) -> None:
 
 
 def test_status_reference_in_the_message_wins_over_the_opened_ticket(api: FakeApi) -> None:
-    api.on("GET", f"{TICKETS}/DM-000555", 200, ticket_body(reference="DM-000555"))
+    api.on(
+        "GET",
+        f"{TICKETS}/DM-000555",
+        200,
+        ticket_body(reference="DM-000555", conversation_id=SENDER_ID),
+    )
 
     status(
         api,
@@ -272,7 +315,7 @@ def test_status_of_an_unknown_ticket(api: FakeApi) -> None:
         api, "status of DM-000999", entities=reference_entity("DM-000999"), found=False
     )
 
-    assert messages == ["I can't find a ticket with reference DM-000999."]
+    assert messages == [NOT_FOUND_EN.format(reference="DM-000999")]
 
 
 def test_status_of_an_unknown_ticket_in_chinese(api: FakeApi) -> None:
@@ -280,7 +323,46 @@ def test_status_of_an_unknown_ticket_in_chinese(api: FakeApi) -> None:
 
     messages = status(api, "DM-000999 的进度", slots={"language": "zh"}, found=False)
 
-    assert messages == ["找不到编号为 DM-000999 的工单。"]
+    assert messages == [
+        "找不到您名下编号为 DM-000999 的工单。如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。"
+    ]
+
+
+def test_status_of_someone_elses_ticket_is_answered_as_unknown(api: FakeApi) -> None:
+    # It exists, but was opened elsewhere, under another email, and the customer behind this
+    # channel identity is a stranger: the reply is word for word the one for no such ticket.
+    api.on("GET", f"{TICKETS}/DM-000123", 200, ticket_body(conversation_id="conv-other"))
+    api.on("GET", BY_IDENTITY, 404, {"error": "not_found", "detail": "unknown identity"})
+
+    messages = status(
+        api,
+        "status of DM-000123",
+        entities=reference_entity("DM-000123"),
+        slots={"contact_email": "mallory@example.com"},
+        found=False,
+    )
+
+    assert messages == [NOT_FOUND_EN.format(reference="DM-000123")]
+    assert "Lumora" not in messages[0] and "new" not in messages[0]
+
+
+@pytest.mark.parametrize(("verified", "shown"), [(True, True), (False, False)])
+def test_status_for_the_customer_behind_this_identity_only_when_verified(
+    api: FakeApi, verified: bool, shown: bool
+) -> None:
+    api.on("GET", f"{TICKETS}/DM-000123", 200, ticket_body(conversation_id="conv-other"))
+    api.on("GET", BY_IDENTITY, 200, profile(verified=verified, open_tickets=["DM-000123"]))
+
+    messages = status(
+        api, "status of DM-000123", entities=reference_entity("DM-000123"), found=shown
+    )
+
+    expected = (
+        "Ticket DM-000123 (Lumora Cam) is **new**."
+        if shown
+        else NOT_FOUND_EN.format(reference="DM-000123")
+    )
+    assert messages == [expected]
 
 
 def test_status_api_down_is_polite(api: FakeApi) -> None:

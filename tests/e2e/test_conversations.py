@@ -82,6 +82,16 @@ def test_no_answer_offers_a_ticket_the_form_validates_and_status_works(
     status = texts(chat.say(f"what is the status of {reference}"))
     assert reference in status and "new" in status
 
+    # Someone else, in another conversation, learns nothing from the reference alone ...
+    stranger = Chat(live_stack)
+    refused = texts(stranger.say(f"what is the status of {reference}"))
+    assert f"can't find a ticket {reference} of yours" in refused
+    assert "**new**" not in refused
+    # ... while the customer, back in a new conversation, gets it with the email they used.
+    again = Chat(live_stack)
+    shown = texts(again.say(f"what is the status of {reference}? my email is kim@example.com"))
+    assert reference in shown and "**new**" in shown
+
 
 def test_opening_a_ticket_directly_asks_for_everything(chat: Chat) -> None:
     chat.say("I want to open a ticket")
@@ -93,7 +103,7 @@ def test_opening_a_ticket_directly_asks_for_everything(chat: Chat) -> None:
 
 def test_unknown_reference_is_said_to_be_unknown(chat: Chat) -> None:
     reply = texts(chat.say("status of DM-999999"))
-    assert "can't find a ticket with reference DM-999999" in reply
+    assert "can't find a ticket DM-999999 of yours" in reply
 
 
 def test_every_customer_message_is_stored(chat: Chat) -> None:

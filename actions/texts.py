@@ -222,7 +222,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
             "I can't find a ticket {reference} of yours. If you opened it with another email "
             "address, tell me that address and ask again."
         ),
-        "zh": "找不到您名下编号为 {reference} 的工单。如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。",
+        "zh": (
+            "找不到您名下编号为 {reference} 的工单。"
+            "如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。"
+        ),
     },
     "ticket_reference_needed": {
         "en": "Please give me your ticket reference, it looks like DM-000123.",

@@ -324,7 +324,8 @@ def test_status_of_an_unknown_ticket_in_chinese(api: FakeApi) -> None:
     messages = status(api, "DM-000999 的进度", slots={"language": "zh"}, found=False)
 
     assert messages == [
-        "找不到您名下编号为 DM-000999 的工单。如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。"
+        "找不到您名下编号为 DM-000999 的工单。"
+        "如果提交时用的是其他邮箱，请告诉我那个邮箱后再问一次。"
     ]
 
 

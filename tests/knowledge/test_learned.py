@@ -45,9 +45,7 @@ def _features(query_language: str = "en", query_terms: int = 4) -> dict[uuid.UUI
     )
 
 
-def test_dense_features_read_only_the_articles_each_model_reads_and_give_the_cut_off_below_it() -> (
-    None
-):
+def test_dense_features_read_only_what_each_model_reads_with_the_cut_off_below_it() -> None:
     features = _features()
     assert list(features) == [EN1, ZH1, EN2, EN3]  # the order first met
     zh = features[ZH1]

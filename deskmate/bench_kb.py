@@ -28,8 +28,16 @@ from deskmate.bench_kb_split import SPLIT_FILE, question_id, read_split
 from deskmate.db import make_engine, make_session_factory, session_scope
 from deskmate.errors import BadRequest
 from deskmate.settings import REPO_ROOT, Settings
+from knowledge.learned import DENSE_RANKER, LEXICAL_RANKER
 from knowledge.models import Article
-from knowledge.ranking import Signals, fuse, fuse_rrf, gather_signals, rank_articles
+from knowledge.ranking import (
+    Signals,
+    fuse,
+    fuse_learned,
+    fuse_rrf,
+    gather_signals,
+    rank_articles,
+)
 from knowledge.retrieval import LanguageRouter, query_language
 from knowledge.schemas import ArticleImport
 
@@ -88,9 +96,9 @@ class Scores:
         }
 
 
-LEXICAL_SIGNALS = ("bm25", "bm25-chars", "lexical")
-DENSE_SIGNALS = ("dense-own", "dense-multi", "dense")
-FUSED_SIGNALS = ("fused-rrf", "fused")
+LEXICAL_SIGNALS = ("bm25", "bm25-chars", "lexical", "lexical-learned")
+DENSE_SIGNALS = ("dense-own", "dense-multi", "dense", "dense-learned")
+FUSED_SIGNALS = ("fused-rrf", "fused-convex", "fused")
 SIGNALS = (*LEXICAL_SIGNALS, *DENSE_SIGNALS, *FUSED_SIGNALS)
 HALVES = ("test", "tune", "all")
 
@@ -98,23 +106,28 @@ HALVES = ("test", "tune", "all")
 def signal_rankings(signals: Signals) -> dict[str, list[uuid.UUID]]:
     """The article rankings compared by the bench, from one query's signals.
 
-    Lexical-only: word BM25, character n-gram BM25, and both lanes fused (``lexical``). Dense-only:
-    the query language's own embedder, the multilingual one, and both fused with the tuned
-    dense-only weights (``dense``). Then the previous ranking (reciprocal rank fusion with
-    language lanes, ``fused-rrf``) and the one served (``fused``).
+    Lexical-only: word BM25, character n-gram BM25, both lanes fused with tuned weights
+    (``lexical``) and by the learned lexical-only ranker (``lexical-learned``). Dense-only: the
+    query language's own embedder, the multilingual one, both fused with the tuned dense-only
+    weights (``dense``) and by the learned dense-only ranker (``dense-learned``). Then the
+    earlier rankings (reciprocal rank fusion with language lanes, ``fused-rrf``; the convex sum,
+    ``fused-convex``) and the one served (``fused``, the learned ranker over every lane).
     """
     multilingual = signals.multilingual
     return {
         "bm25": [hit.article_id for hit in signals.lexical],
         "bm25-chars": [hit.article_id for hit in signals.chars],
         "lexical": fuse(signals, dense=[]),
+        "lexical-learned": fuse_learned(signals, ranker=LEXICAL_RANKER, dense=False),
         "dense-own": [hit.article_id for hit in signals.dense[0]],  # the language's embedder
         "dense-multi": []
         if multilingual is None
         else [hit.article_id for hit in signals.dense[multilingual]],
         "dense": fuse(signals, lexical=False),  # with the cross-lingual embedder if any
+        "dense-learned": fuse_learned(signals, ranker=DENSE_RANKER, lexical=False),
         "fused-rrf": fuse_rrf(signals),
-        "fused": fuse(signals),  # what rank_articles returns
+        "fused-convex": fuse(signals),
+        "fused": fuse_learned(signals),  # what rank_articles returns
     }
 
 

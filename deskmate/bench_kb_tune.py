@@ -1,4 +1,8 @@
-"""Tune the fusion weights on the tuning half of the labelled questions, and only on it.
+"""Tune the convex fusion weights on the tuning half of the labelled questions, and only on it.
+
+The ranking served is now the learned ranker (``python -m deskmate.bench_kb_learn``); these
+weights still make the tuned convex rows of ``deskmate bench kb`` (``lexical``, ``dense``,
+``fused-convex``).
 
     python -m deskmate.bench_kb_tune
 

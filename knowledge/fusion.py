@@ -1,7 +1,10 @@
 """Fusing rankings: from chunk hits to article rankings, and fusing those into one ranking.
 
-The ranking served (``convex_fusion``) is a weighted sum of scores on a shared scale, per query
-language (``FUSED``):
+The ranking served is the learned linear ranker of ``knowledge.learned``; this module gathers
+chunk hits into article rankings for it, and keeps the two earlier fusions the bench compares
+with. The convex fusion (``convex_fusion``, served until the learned ranker replaced it; still
+the tuned ``lexical`` and ``dense`` baselines) is a weighted sum of scores on a shared scale, per
+query language (``FUSED``):
 
     dense(a)  = share · cosine under the language-specific embedder (MiniLM reads English only)
                 + (1 - share) · cosine under the multilingual embedder (USE), for an article
@@ -38,7 +41,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RRF_K = 60
 
@@ -90,6 +93,7 @@ def lexical_scores(
 class DenseRanking:
     hits: Sequence[ArticleHit]
     languages: Set[str] | None  # the article languages its model reads; None for every language
+    second: Mapping[uuid.UUID, float] = field(default_factory=dict)  # second-best chunk scores
 
 
 def convex_fusion(
@@ -165,6 +169,22 @@ def best_per_article(
         if article_id not in seen or score > seen[article_id].score:
             seen[article_id] = ArticleHit(article_id, score, chunk_id)
     return sorted(seen.values(), key=lambda hit: hit.score, reverse=True)
+
+
+def second_best_per_article(
+    hits: Sequence[tuple[int, float]], chunk_article: Mapping[int, uuid.UUID]
+) -> dict[uuid.UUID, float]:
+    """{article: its second-best chunk's score} for the articles with two chunks among ``hits``.
+
+    An article that matches in two sections is likelier to be about the question than one with
+    a single lucky chunk (measured on the tuning half; see ``knowledge.learned``).
+    """
+    scores: dict[uuid.UUID, list[float]] = {}
+    for chunk_id, score in hits:
+        article_id = chunk_article.get(chunk_id)
+        if article_id is not None:
+            scores.setdefault(article_id, []).append(score)
+    return {a: sorted(s, reverse=True)[1] for a, s in scores.items() if len(s) > 1}
 
 
 def reciprocal_rank_fusion(

@@ -1,9 +1,10 @@
 """Ranking: the published articles that best match a query, best first.
 
 This is the seam between retrieval (how candidates are found and ordered) and the answer policy
-(whether the best one is good enough to answer). ``score`` orders the results: the convex fusion
-(``knowledge.fusion``) of the dense rankings (the query language's embedder, then the
-cross-lingual one) and the two BM25 lanes (words, character n-grams). ``confidence`` is on the
+(whether the best one is good enough to answer). ``score`` orders the results: the learned linear
+ranker (``knowledge.learned``) over features of the dense rankings (the query language's
+embedder, then the cross-lingual one) and the two BM25 lanes (words, character n-grams); the
+earlier convex fusion (``knowledge.fusion``) stays for the bench. ``confidence`` is on the
 scale the answer thresholds are calibrated on -- the cosine of the article's best chunk under the
 query language's own embedder -- so the policy never reads raw fused scores.
 """
@@ -30,7 +31,9 @@ from knowledge.fusion import (
     interleave,
     lexical_scores,
     reciprocal_rank_fusion,
+    second_best_per_article,
 )
+from knowledge.learned import FUSED_RANKER, LinearRanker, candidate_features, learned_ranking
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -52,12 +55,14 @@ class Signals:
 
     language: str  # the query's
     dense: list[list[ArticleHit]]  # the language's own embedder first, then the cross-lingual one
+    dense_second: list[dict[uuid.UUID, float]]  # each dense ranking's second-best chunk score
     lexical: list[ArticleHit]  # word BM25
     chars: list[ArticleHit]  # character n-gram BM25
     dense_languages: list[frozenset[str] | None]  # what each dense ranking's model reads
     multilingual: int | None  # which dense ranking reads every language, if any
     threshold: float  # the answer threshold of the query's language
     articles: dict[uuid.UUID, Article]  # every published article that any signal found
+    query_terms: int = 0  # words the word BM25 lane kept of the query (stop words dropped)
 
     def same_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
         return [h for h in ranking if self.articles[h.article_id].language == self.language]
@@ -83,12 +88,14 @@ def gather_signals(
     return Signals(
         language=language,
         dense=[best_per_article(hits, owner) for hits in dense_hits],
+        dense_second=[second_best_per_article(hits, owner) for hits in dense_hits],
         lexical=best_per_article(lexical_hits, owner),
         chars=best_per_article(char_hits, owner),
         dense_languages=[r.languages for r in retrievers],
         multilingual=next((i for i, r in enumerate(retrievers) if r.languages is None), None),
         threshold=router.thresholds.get(language, 1.0),
         articles=articles,
+        query_terms=len(router.lexical.bm25.tokenizer(query)),
     )
 
 
@@ -161,6 +168,46 @@ def fuse_rrf(
     return interleave(own, multilingual, other)
 
 
+def features_of(
+    signals: Signals, *, dense: bool = True, lexical: bool = True
+) -> dict[uuid.UUID, dict[str, float]]:
+    """Every candidate's features for the learned rankers (``knowledge.learned``).
+
+    Without ``dense`` (or ``lexical``) those lanes neither add candidates nor features: the
+    baselines rank only what their own lanes found, as the convex ones do.
+    """
+    return candidate_features(
+        [
+            DenseRanking(hits, languages, second)
+            for hits, languages, second in zip(
+                signals.dense, signals.dense_languages, signals.dense_second, strict=True
+            )
+        ]
+        if dense
+        else [],
+        signals.lexical if lexical else [],
+        signals.chars if lexical else [],
+        article_language={i: a.language for i, a in signals.articles.items()},
+        query_language=signals.language,
+        query_terms=signals.query_terms,
+    )
+
+
+def fuse_learned(
+    signals: Signals,
+    *,
+    ranker: LinearRanker = FUSED_RANKER,
+    dense: bool = True,
+    lexical: bool = True,
+) -> list[uuid.UUID]:
+    """The ranking served: the learned linear ranker over every lane's features, best first.
+
+    The baselines are ``DENSE_RANKER`` without ``lexical`` and ``LEXICAL_RANKER`` without
+    ``dense``: each weighs only its own features, over its own lanes' candidates.
+    """
+    return learned_ranking(features_of(signals, dense=dense, lexical=lexical), ranker)
+
+
 def rank_articles(
     session: Session, *, router: LanguageRouter, query: str, language: str, k: int
 ) -> list[RankedArticle]:
@@ -178,7 +225,7 @@ def rank_articles(
         for hit in reversed(ranking)
     }
     ranked: list[RankedArticle] = []
-    for rank, article_id in enumerate(fuse(signals)[:k], start=1):
+    for rank, article_id in enumerate(fuse_learned(signals)[:k], start=1):
         confidence, chunk_id = confidence_of(signals, article_id)
         ranked.append(
             RankedArticle(

@@ -45,7 +45,9 @@ Floats = npt.NDArray[np.float64]
 RECENT_MAX = 1024  # chunks in the dict segment before the arrays are rebuilt
 RECENT_SHARE = 8  # ... or fewer: an eighth of the main segment (a first load goes to arrays)
 TOKENIZE_BATCH = 4096  # chunks tokenised per lock hold during a bulk add
+BUILD_BLOCK = 65536  # chunks per step when the arrays are grouped by term
 FIRST_PASS_POSTINGS = 4096  # postings walked (at least) before the first bound on the k-th score
+EXHAUSTIVE_POSTINGS = 50_000  # up to this many postings a query walks them all
 BOUND_SLACK = 1e-9  # relative; keeps a bound safe from rounding
 
 
@@ -99,8 +101,8 @@ class _Docs:
     @classmethod
     def concat(cls, parts: list[_Docs]) -> _Docs:
         parts = [p for p in parts if len(p)]
-        if not parts:
-            return cls.empty()
+        if len(parts) <= 1:
+            return parts[0] if parts else cls.empty()
         sizes = np.concatenate([np.diff(p.doc_ptr) for p in parts])
         return cls(
             np.concatenate([p.chunk_ids for p in parts]),
@@ -120,13 +122,27 @@ class _Main:
         self.alive = np.ones(len(docs), dtype=bool)
         self.dead: list[int] = []
         self.slot = dict(zip(docs.chunk_ids.tolist(), range(len(docs)), strict=True))
-        slots = np.repeat(np.arange(len(docs), dtype=np.int32), np.diff(docs.doc_ptr))
-        order = np.argsort(docs.terms, kind="stable")
-        self.term_slots: Int32s = slots[order]
-        self.term_tfs: Int32s = docs.tfs[order]
-        del order, slots
         counts = np.bincount(docs.terms, minlength=vocabulary)
         self.term_ptr: Int64s = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.term_slots: Int32s = np.empty(len(docs.terms), dtype=np.int32)
+        self.term_tfs: Int32s = np.empty(len(docs.terms), dtype=docs.tfs.dtype)
+        # Grouped by term a block of chunks at a time, so that the sort's temporaries stay
+        # small (a million chunks of character grams hold some 250 million postings).
+        filled = self.term_ptr[:-1].copy()
+        for first in range(0, len(docs), BUILD_BLOCK):
+            rows = np.arange(first, min(len(docs), first + BUILD_BLOCK))
+            start, stop = docs.doc_ptr[rows[0]], docs.doc_ptr[rows[-1] + 1]
+            terms = docs.terms[start:stop]
+            order = np.argsort(terms, kind="stable")
+            grouped = terms[order]
+            heads = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+            sizes = np.diff(np.append(heads, len(grouped)))
+            rank = np.arange(len(grouped)) - np.repeat(heads, sizes)
+            destination = filled[grouped] + rank
+            slots = np.repeat(rows.astype(np.int32), np.diff(docs.doc_ptr[rows[0] : rows[-1] + 2]))
+            self.term_slots[destination] = slots[order]
+            self.term_tfs[destination] = docs.tfs[start:stop][order]
+            filled[grouped[heads]] += sizes
         self._norm: tuple[float, Floats] | None = None
 
     def norm(self, k1: float, b: float, average: float) -> Floats:
@@ -270,8 +286,9 @@ class BM25Index:
         live = main.docs.take(np.flatnonzero(main.alive).astype(np.int64))
         recent = self._recent_docs()
         docs = _Docs.concat([live, recent, new])
-        order = np.argsort(docs.seq, kind="stable")
-        self._main = _Main(docs.take(order.astype(np.int64)), len(self._vocab))
+        if np.any(np.diff(docs.seq) < 0):
+            docs = docs.take(np.argsort(docs.seq, kind="stable").astype(np.int64))
+        self._main = _Main(docs, len(self._vocab))
         self._recent.clear()
         self._recent_postings.clear()
         # Bounds over the live chunks only (a removal never loosens them before this).
@@ -390,8 +407,8 @@ class BM25Index:
             walked[positions] = True
 
         budget = max(FIRST_PASS_POSTINGS, len(main.docs) // 32)
-        if sizes.sum() <= budget:
-            walk(np.arange(len(terms)))  # small enough: no pruning
+        if sizes.sum() <= max(budget, EXHAUSTIVE_POSTINGS):
+            walk(np.arange(len(terms)))  # cheaper than pruning
         else:
             # First pass: the terms with the highest bounds (the rarest, usually) within a budget
             # of postings, then a lower bound on the k-th best score from fully scoring their best.
@@ -405,26 +422,63 @@ class BM25Index:
         # Non-essential terms: the smallest bounds while they sum below the threshold.
         rest = 0.0
         essential: list[int] = []
+        lookup: list[int] = []
         for position in np.argsort(query.bounds, kind="stable").tolist():
             if walked[position]:
                 continue
             if not essential and rest + query.bounds[position] < threshold:
                 rest += query.bounds[position]
+                lookup.append(position)
             else:
                 essential.append(position)
         walk(np.array(essential, dtype=np.int64))
         if main.dead:
             partial[main.dead] = 0.0
         touched = np.flatnonzero(partial)
-        if not len(touched):
-            return
-        if len(touched) >= k:
-            # A partial score never exceeds the full one, so the k-th best partial is a lower
-            # bound too; when every term was walked it keeps just the k best and their ties.
-            kth = -np.partition(-partial[touched], k - 1)[k - 1]
-            threshold = max(threshold, float(kth))
-        candidates = touched[partial[touched] + rest >= threshold * (1 - BOUND_SLACK)]
+        candidates = self._refine(touched, partial, query, lookup[::-1], norm, threshold, k)
         yield from self._score_slots(candidates, query, average)
+
+    def _refine(
+        self,
+        touched: Int64s,
+        partial: Floats,
+        query: _Query,
+        lookup: list[int],
+        norm: Floats,
+        threshold: float,
+        k: int,
+    ) -> Int64s:
+        """The chunks that may still be in the top k, once the non-essential terms are added.
+
+        ``lookup`` (largest bound first) are the terms not walked: each is looked up for the
+        remaining candidates only (binary search in its postings), and a candidate is dropped as
+        soon as its partial score plus what the terms left could add falls below the k-th best.
+        """
+        main = self._main
+        rests = np.cumsum(query.bounds[lookup][::-1])[::-1].tolist() + [0.0]
+        candidates = touched
+        for step, position in enumerate([*lookup, None]):
+            if len(candidates) >= k:
+                # A partial score never exceeds the full one: the k-th best partial is a lower
+                # bound too (once every term is in, it keeps the k best and their ties).
+                kth = -np.partition(-partial[candidates], k - 1)[k - 1]
+                threshold = max(threshold, float(kth))
+            candidates = candidates[
+                partial[candidates] + rests[step] >= threshold * (1 - BOUND_SLACK)
+            ]
+            if position is None or not len(candidates):
+                break
+            term = query.terms[position]
+            if term + 1 >= len(main.term_ptr):
+                continue
+            start, stop = main.term_ptr[term], main.term_ptr[term + 1]
+            slots = main.term_slots[start:stop]
+            at = np.minimum(np.searchsorted(slots, candidates), len(slots) - 1)
+            hit = slots[at] == candidates
+            found = candidates[hit]
+            tf = main.term_tfs[start:stop][at[hit]].astype(np.float64)
+            partial[found] += query.weights[position] * tf * (self.k1 + 1) / (tf + norm[found])
+        return candidates
 
     def _kth_best(self, partial: Floats, query: _Query, average: float, k: int) -> float:
         """A lower bound on the k-th best score: the k-th of the best partials, fully scored."""

@@ -47,7 +47,7 @@ RECENT_SHARE = 8  # ... or fewer: an eighth of the main segment (a first load go
 TOKENIZE_BATCH = 4096  # chunks tokenised per lock hold during a bulk add
 BUILD_BLOCK = 65536  # chunks per step when the arrays are grouped by term
 FIRST_PASS_POSTINGS = 4096  # postings walked (at least) before the first bound on the k-th score
-EXHAUSTIVE_POSTINGS = 50_000  # up to this many postings a query walks them all
+EXHAUSTIVE_POSTINGS = 300_000  # up to this many postings a query walks them all (cheaper)
 BOUND_SLACK = 1e-9  # relative; keeps a bound safe from rounding
 
 
@@ -455,7 +455,7 @@ class BM25Index:
         soon as its partial score plus what the terms left could add falls below the k-th best.
         """
         main = self._main
-        rests = np.cumsum(query.bounds[lookup][::-1])[::-1].tolist() + [0.0]
+        rests = [*np.cumsum(query.bounds[lookup][::-1])[::-1].tolist(), 0.0]
         candidates = touched
         for step, position in enumerate([*lookup, None]):
             if len(candidates) >= k:

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,8 +68,18 @@ TOKENIZERS: dict[str, Callable[[], Callable[[str], list[str]]]] = {
 def test_scores_and_order_are_the_reference_ones(
     lane: str, first_pass: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pruned = first_pass < 100
     monkeypatch.setattr(bm25, "FIRST_PASS_POSTINGS", first_pass)
-    monkeypatch.setattr(bm25, "BUILD_BLOCK", 97 if first_pass < 100 else bm25.BUILD_BLOCK)
+    monkeypatch.setattr(bm25, "EXHAUSTIVE_POSTINGS", 0 if pruned else 10**12)
+    monkeypatch.setattr(bm25, "BUILD_BLOCK", 97 if pruned else bm25.BUILD_BLOCK)
+    looked_up: list[int] = []  # terms left out of the walk, per pruned query
+    refine = BM25Index._refine
+
+    def spy(index: BM25Index, *args: Any) -> Any:
+        looked_up.append(len(args[3]))
+        return refine(index, *args)
+
+    monkeypatch.setattr(BM25Index, "_refine", spy)
     tokenizer = TOKENIZERS[lane]()
     new, old = BM25Index(tokenizer), ReferenceBM25Index(tokenizer)
     items = list(enumerate(seed_chunks()))
@@ -96,6 +107,8 @@ def test_scores_and_order_are_the_reference_ones(
     old.add(bulk)
     assert not new._recent and not new._main.dead
     assert_same(new, old, ks=(40,))
+    # Pruned: many queries left terms unwalked (looked up for candidates only); else none.
+    assert (sum(n > 0 for n in looked_up) > len(looked_up) // 10) == pruned
 
 
 def test_duplicate_ids_in_one_add_keep_the_last_text() -> None:

@@ -18,12 +18,15 @@ precomputed is each term's largest tf and shortest chunk (for the bounds below) 
 average length, every chunk's length normaliser.
 
 Pruning (MaxScore, Turtle & Flood 1995). Each query term has an upper bound on what it can add to
-any chunk's score. The common terms -- character grams like ``ing#`` sit in a third of all
+any chunk's score. The common terms -- character grams like ``ing#`` sit in a large share of all
 chunks -- have the longest postings and the smallest bounds. Once a lower bound ``θ`` of the
 k-th best score is known (from fully scoring the best chunks of the rare terms), the common
 terms whose bounds sum to less than ``θ`` are "non-essential": a chunk containing only them
 cannot reach the top k, so their postings are never walked. The candidates that might still
-make it are scored completely through the chunk → term direction. The result is exact.
+make it are then looked up in the remaining terms' postings (binary search), dropped as soon
+as they cannot reach the k-th best, and the survivors scored completely through the chunk →
+term direction. The result is exact. A query whose terms have fewer than
+``EXHAUSTIVE_POSTINGS`` postings in all simply walks them all, which is cheaper there.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from deskmate.bench_kb import (
     evaluate_quality,
     load_questions,
 )
+from deskmate.bench_kb_path import Models, PathReport, run_path
 from deskmate.bench_kb_scale import ScaleRow, run_scale
 from deskmate.seed import ARTICLES
 from deskmate.settings import Settings
@@ -90,13 +91,42 @@ def scale_table(rows: Sequence[ScaleRow], embedder: str, alternative: str | None
     return table
 
 
-def _chunk_texts(articles: Path) -> list[str]:
-    texts: list[str] = []
+def _seed_chunks(articles: Path) -> list[tuple[str, str]]:
+    """(text, language) of every chunk of ``articles``."""
+    chunks: list[tuple[str, str]] = []
     for line in articles.read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = ArticleImport.model_validate_json(line)
-            texts.extend(chunk.text for chunk in chunk_article(item.title, item.body))
-    return texts
+            chunks.extend(
+                (chunk.text, item.language) for chunk in chunk_article(item.title, item.body)
+            )
+    return chunks
+
+
+def _chunk_texts(articles: Path) -> list[str]:
+    return [text for text, _ in _seed_chunks(articles)]
+
+
+def path_table(report: PathReport) -> Table:
+    table = Table(
+        title=f"full query path at {report.chunks:,} chunks ({report.questions} questions, "
+        "1 thread; 'old' rows on a sample, same loop)"
+    )
+    for column in ("stage", "n", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for row in report.stages():
+        table.add_row(
+            str(row["stage"]),
+            str(row["n"]),
+            f"{row['p50_ms']:.2f}",
+            f"{row['p95_ms']:.2f}",
+            end_section=row["stage"] == "total",
+        )
+    return table
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def run_bench_kb(
@@ -108,41 +138,24 @@ def run_bench_kb(
     sizes: Sequence[int],
     as_json: bool,
     scale_embedder: str | None = None,
+    parts: Sequence[str] = ("index", "path"),
+    quality: bool = True,
 ) -> None:
     question_files = list(questions or QUESTIONS)
     article_file = articles or ARTICLES
-    with console.status("indexing the articles and asking the labelled questions"):
-        report = evaluate_quality(settings, questions=question_files, articles=article_file)
     output: dict[str, object] = {
         "config": {
             "embedder_en": settings.embedder_en,
             "embedder_zh": settings.embedder_zh,
             "embedder_cross": settings.embedder_cross,
             "lexical_chinese": settings.lexical_chinese,
-        },
-        "quality": report.rows(),
-        "margin": {half: report.margin(half) for half in report.halves()},
-        "unsplit_questions": report.unsplit,
-        "latency": report.latency(),
-        "publish_to_searchable_ms": report.publish_to_search_ms,
+        }
     }
     if not as_json:
         console.print(f"configuration: {output['config']}")
-        for half in report.halves():
-            console.print(quality_table(report, half))
-        console.print(
-            "halves: test (targets are judged on it) and tune (weights were tuned on it) from "
-            f"tests/knowledge/eval/split.json; {report.unsplit} question(s) in neither (all only)"
-        )
-        for line in margin_lines(report):
-            console.print(line)
-        latency = report.latency()
-        console.print(
-            f"query latency through rank_articles (embedding included): "
-            f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms"
-        )
-        console.print(f"publish → searchable: {report.publish_to_search_ms:.0f} ms")
-    if sizes:
+    if quality:
+        output.update(_quality(settings, console, article_file, question_files, as_json))
+    if sizes and "index" in parts:
         kind = scale_embedder or settings.embedder_en
         embedder = load_embedder(kind, threads=settings.embedding_threads)
         # MiniLM queries also through the int8-quantised copy, side by side (same loop).
@@ -169,8 +182,89 @@ def run_bench_kb(
                         alternative=alternative,
                     )
                 )
+            if not as_json:
+                console.print(f"load average after {size:,} chunks: {load_average()}")
         output["scale"] = [row.as_dict() for row in rows]
         if not as_json:
             console.print(scale_table(rows, embedder.name, alternative_name))
+    if sizes and "path" in parts:
+        output["path"] = _run_paths(settings, console, article_file, question_files, sizes, as_json)
     if as_json:
         console.print_json(json.dumps(output))
+
+
+def _run_paths(
+    settings: Settings,
+    console: Console,
+    article_file: Path,
+    question_files: Sequence[Path],
+    sizes: Sequence[int],
+    as_json: bool,
+) -> list[dict[str, object]]:
+    """The full query path (``deskmate.bench_kb_path``) at each size, with the load average."""
+    threads = settings.embedding_threads
+    minilm = load_embedder("minilm", threads=threads)
+    models = Models(
+        minilm=minilm,
+        minilm_int8=load_embedder("minilm", threads=threads, int8_queries=True),
+        use=load_embedder("use", threads=threads),
+    )
+    chunks = _seed_chunks(article_file)
+    with console.status("embedding the real chunks that seed the synthetic ones (both models)"):
+        texts = [text for text, _ in chunks]
+        vectors = {"minilm": models.minilm.encode(texts), "use": models.use.encode(texts)}
+    queries = [q.q for path in question_files for q in load_questions(path)]
+    reports = []
+    for size in sizes:
+        with console.status(f"full query path: {size:,} chunks"):
+            started = load_average()
+            report = run_path(
+                models=models, seeds=chunks, seed_vectors=vectors, queries=queries, size=size
+            )
+        row = {**report.as_dict(), "load_average": {"before": started, "after": load_average()}}
+        reports.append(row)
+        if not as_json:
+            console.print(path_table(report))
+            console.print(f"load average before / after: {started} / {load_average()}")
+            console.print(
+                "build s: " + ", ".join(f"{k} {v:.1f}" for k, v in report.build_s.items())
+            )
+            console.print(
+                "memory MB: " + ", ".join(f"{k} {v:.0f}" for k, v in report.memory_mb.items())
+            )
+    return reports
+
+
+def _quality(
+    settings: Settings,
+    console: Console,
+    article_file: Path,
+    question_files: Sequence[Path],
+    as_json: bool,
+) -> dict[str, object]:
+    """Quality per ranking and half, latency through rank_articles, publish to searchable."""
+    with console.status("indexing the articles and asking the labelled questions"):
+        report = evaluate_quality(settings, questions=question_files, articles=article_file)
+    output: dict[str, object] = {
+        "quality": report.rows(),
+        "margin": {half: report.margin(half) for half in report.halves()},
+        "unsplit_questions": report.unsplit,
+        "latency": report.latency(),
+        "publish_to_searchable_ms": report.publish_to_search_ms,
+    }
+    if not as_json:
+        for half in report.halves():
+            console.print(quality_table(report, half))
+        console.print(
+            "halves: test (targets are judged on it) and tune (weights were tuned on it) from "
+            f"tests/knowledge/eval/split.json; {report.unsplit} question(s) in neither (all only)"
+        )
+        for line in margin_lines(report):
+            console.print(line)
+        latency = report.latency()
+        console.print(
+            f"query latency through rank_articles (embedding included): "
+            f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms"
+        )
+        console.print(f"publish → searchable: {report.publish_to_search_ms:.0f} ms")
+    return output

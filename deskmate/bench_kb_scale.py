@@ -13,12 +13,16 @@ searched with one FAISS thread. Recall@10 compares the index's top 10 with the e
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.embedding import Embedder, Vectors, embed_query
 from knowledge.index import build_faiss, set_nprobe
@@ -27,6 +31,7 @@ CHUNKS_PER_TOPIC = 100
 TOPIC_COSINE = 0.75
 CHUNK_COSINE = 0.8
 GENERATE_BATCH = 100_000
+CJK_PIECE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _noise_scale(cosine: float, dim: int) -> float:
@@ -39,22 +44,101 @@ def _normalise(vectors: Vectors) -> Vectors:
     return vectors
 
 
-def synthetic_chunks(seeds: Vectors, count: int, *, seed: int = 0) -> Vectors:
-    """``count`` unit vectors clustered around perturbed copies of the real ``seeds``."""
+@dataclass(frozen=True)
+class Plan:
+    """Which real chunk seeds each topic, and which topic each synthetic chunk belongs to.
+
+    One plan serves every model's vectors and the texts, so that chunk i is "about" the same
+    real chunk for MiniLM, for USE and for BM25.
+    """
+
+    topic_seed: npt.NDArray[np.int64]
+    chunk_topic: npt.NDArray[np.int64]
+
+    @property
+    def chunk_seed(self) -> npt.NDArray[np.int64]:
+        return self.topic_seed[self.chunk_topic]
+
+
+def synthetic_plan(seeds: int, count: int, *, seed: int = 0) -> Plan:
     rng = np.random.default_rng(seed)
+    topics = max(1, count // CHUNKS_PER_TOPIC)
+    return Plan(rng.integers(0, seeds, topics), rng.integers(0, topics, count))
+
+
+def synthetic_vectors(seeds: Vectors, plan: Plan, *, seed: int = 0) -> Vectors:
+    """Unit vectors clustered around perturbed copies of the real ``seeds``, as ``plan`` says."""
+    rng = np.random.default_rng([seed, seeds.shape[1]])
     dim = seeds.shape[1]
-    topics_n = max(1, count // CHUNKS_PER_TOPIC)
-    topics = seeds[rng.integers(0, len(seeds), topics_n)].astype(np.float32)
+    topics = seeds[plan.topic_seed].astype(np.float32)
     topics += rng.standard_normal(topics.shape, dtype=np.float32) * _noise_scale(TOPIC_COSINE, dim)
     topics = _normalise(topics)
+    count = len(plan.chunk_topic)
     out = np.empty((count, dim), dtype=np.float32)
     sigma = _noise_scale(CHUNK_COSINE, dim)
     for start in range(0, count, GENERATE_BATCH):
         stop = min(count, start + GENERATE_BATCH)
-        block = topics[rng.integers(0, topics_n, stop - start)]
+        block = topics[plan.chunk_topic[start:stop]]
         block += rng.standard_normal(block.shape, dtype=np.float32) * sigma
         out[start:stop] = _normalise(block)
     return out
+
+
+def synthetic_chunks(seeds: Vectors, count: int, *, seed: int = 0) -> Vectors:
+    """``count`` unit vectors clustered around perturbed copies of the real ``seeds``."""
+    return synthetic_vectors(seeds, synthetic_plan(len(seeds), count, seed=seed), seed=seed)
+
+
+# A CJK run is cut into two-character pieces (most Chinese words are two characters long);
+# anything else between spaces is one piece.
+PIECE = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{1,2}|[^\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
+OWN_WORDS = 0.7  # share of a synthetic chunk's words drawn from its seed chunk
+
+
+def synthetic_texts(
+    seeds: Sequence[tuple[str, str]], plan: Plan, *, seed: int = 0
+) -> tuple[list[str], list[str]]:
+    """(texts, languages) of synthetic chunks, from the real (text, language) ``seeds``.
+
+    A chunk has as many words as its seed chunk; 70% are drawn from that chunk's own words, the
+    rest from all the words of its language (so by their frequency there). Term statistics are
+    the seed's, on a vocabulary that does not grow with the corpus: every term has longer
+    postings than in a real corpus of that size, which makes BM25 slower here, not faster.
+    Chinese pieces are joined without spaces, the other words with one.
+    """
+    rng = np.random.default_rng([seed, 1])
+    pieces = [PIECE.findall(text) for text, _ in seeds]
+    words = np.array(
+        [w if CJK_PIECE.match(w) else w + " " for chunk in pieces for w in chunk], dtype=object
+    )
+    sizes = np.array([len(chunk) for chunk in pieces], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    seed_language = [language for _, language in seeds]
+    pools = {
+        language: np.concatenate(
+            [
+                np.arange(o, o + n)
+                for o, n, lang in zip(offsets, sizes, seed_language, strict=True)
+                if lang == language
+            ]
+        )
+        for language in set(seed_language)
+    }
+    chunk_seed = plan.chunk_seed
+    lengths = sizes[chunk_seed]
+    owner = np.repeat(np.arange(len(chunk_seed)), lengths)
+    own = offsets[chunk_seed][owner] + (rng.random(len(owner)) * lengths[owner]).astype(np.int64)
+    picks = own
+    for language, pool in pools.items():
+        mine = np.array([lang == language for lang in seed_language])[chunk_seed][owner]
+        mine &= rng.random(len(owner)) >= OWN_WORDS
+        picks = np.where(mine, pool[rng.integers(0, len(pool), len(owner))], picks)
+    chosen = words[picks].tolist()
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    texts = ["".join(chosen[a:b]).strip() for a, b in pairwise(bounds)]
+    return texts, [seed_language[i] for i in chunk_seed.tolist()]
 
 
 def index_bytes(index: faiss.Index) -> int:

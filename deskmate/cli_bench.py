@@ -239,6 +239,16 @@ def bench_kb(
         str | None,
         typer.Option(help="Embedder for the scale run: minilm or use (default: embedder_en)."),
     ] = None,
+    scale_parts: Annotated[
+        str,
+        typer.Option(
+            help="What the scale run measures: index (exact vs IVF, float vs int8 query model), "
+            "path (the full production query path per stage), or both."
+        ),
+    ] = "index,path",
+    quality: Annotated[
+        bool, typer.Option(help="Measure retrieval quality on the labelled questions.")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
@@ -253,6 +263,9 @@ def bench_kb(
         raise fail("--scale-embedder is minilm or use")
     if any(size < 100 for size in sizes):
         raise fail("--scale sizes must be at least 100 chunks")
+    parts = [part.strip() for part in scale_parts.split(",") if part.strip()]
+    if not parts or set(parts) - {"index", "path"}:
+        raise fail("--scale-parts takes index, path or both (comma-separated)")
     try:
         run_bench_kb(
             get_settings(),
@@ -262,6 +275,8 @@ def bench_kb(
             sizes=sizes,
             as_json=as_json,
             scale_embedder=scale_embedder,
+            parts=parts,
+            quality=quality,
         )
     except DeskmateError as exc:
         raise fail(exc.detail) from exc

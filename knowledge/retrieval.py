@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from deskmate.language import detect_language
 from deskmate.settings import Settings
 from knowledge import repository
+from knowledge.bm25 import BM25Index
 from knowledge.embedding import (
     MODEL_LANGUAGES,
     MODEL_NAMES,
@@ -28,7 +29,7 @@ from knowledge.embedding import (
     load_embedder,
 )
 from knowledge.index import DenseIndex, IndexMeta, build_faiss
-from knowledge.lexical import BM25Index, CharTokenizer, Tokenizer
+from knowledge.lexical import CharTokenizer, Tokenizer
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from deskmate.bench_kb import QUESTIONS, SIGNALS, QualityReport, Scores, load_questions
-from deskmate.bench_kb_scale import run_scale, synthetic_chunks
+from deskmate.bench_kb_path import STAGES, Models, run_path
+from deskmate.bench_kb_scale import run_scale, synthetic_chunks, synthetic_plan, synthetic_texts
 from deskmate.bench_kb_split import (
     SPLIT_FILE,
     TEST,
@@ -71,6 +72,47 @@ def test_synthetic_chunks_cluster_around_the_real_ones() -> None:
     nearest_seed = (chunks @ seeds.T).max(axis=1)
     # close to a real chunk (cosine ~0.75 x 0.8), but not copies of it
     assert 0.4 < float(np.median(nearest_seed)) < 0.8
+
+
+def test_synthetic_texts_draw_on_their_seed_chunk_and_keep_its_language() -> None:
+    seeds = [
+        ("reset the hub with the pin button", "en"),
+        ("refunds for the cloud plan arrive in days", "en"),
+        ("摄像头离线或实时画面卡顿", "zh"),
+    ]
+    plan = synthetic_plan(len(seeds), 600)
+    texts, languages = synthetic_texts(seeds, plan)
+    assert len(texts) == len(languages) == 600
+    for text, language, seed in zip(texts, languages, plan.chunk_seed.tolist(), strict=True):
+        assert language == seeds[seed][1]
+        own = set(seeds[seed][0].split()) if language == "en" else set(seeds[seed][0])
+        drawn = set(text.split()) if language == "en" else set(text)
+        assert len(drawn & own) >= len(drawn) // 3  # mostly its seed's words
+        assert (language == "zh") == any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_full_path_times_every_production_stage(embedder: Embedder) -> None:
+    seeds = [
+        ("reset the hub with the pin button", "en"),
+        ("connect the camera to wifi", "en"),
+        ("摄像头离线或实时画面卡顿", "zh"),
+    ]
+    vectors = embedder.encode([text for text, _ in seeds])
+    report = run_path(
+        models=Models(minilm=embedder, minilm_int8=embedder, use=embedder),
+        seeds=seeds,
+        seed_vectors={"minilm": vectors, "use": vectors},
+        queries=["how do I reset the hub", "摄像头离线"],
+        size=3000,
+    )
+    stages = {row["stage"]: row for row in report.stages()}
+    assert set(STAGES) <= set(stages)
+    assert stages["embed minilm"]["n"] == 1 and stages["embed use"]["n"] == 2  # zh: USE only
+    assert stages["total"]["n"] == 2
+    assert float(str(stages["total"]["p50_ms"])) >= float(str(stages["bm25 chars"]["p50_ms"]))
+    # The old dict lanes ran on the same queries, side by side.
+    assert stages["old bm25 chars"]["n"] == 2 and "old total" in stages
+    assert report.memory_mb["faiss minilm"] > 0 and report.build_s["bm25 chars"] > 0
 
 
 def test_scale_run_compares_ivf_with_exact(embedder: Embedder) -> None:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.lexical import BM25Index, CharTokenizer, Tokenizer, stem
+from knowledge.bm25 import BM25Index
+from knowledge.lexical import CharTokenizer, Tokenizer, stem
 
 
 def test_english_tokens_are_lowercased_stemmed_and_without_stopwords() -> None:

@@ -1,10 +1,11 @@
 """The scale run's full query path: what ``rank_articles`` does per query, over synthetic chunks.
 
-Per query, as production does it (``knowledge.ranking.gather_signals`` then ``fuse``): detect
-the language; embed the question with the language's own model (MiniLM for English, USE for
-Chinese) and search its FAISS index; for English, embed it with the cross-lingual USE too and
-search that index; search the word and the character n-gram BM25 lanes; collapse each lane to
-articles and fuse them. Every stage is timed on its own, and the whole in one clock.
+Per query, as production does it (``knowledge.ranking.gather_signals``, then the served
+``fuse_learned``): detect the language; embed the question with the language's own model
+(MiniLM for English, USE for Chinese) and search its FAISS index; for English, embed it with
+the cross-lingual USE too and search that index; search the word and the character n-gram BM25
+lanes; collapse each lane to articles and fuse them. Every stage is timed on its own, and the
+whole in one clock.
 
 Left out: the two primary-key lookups (chunk -> article, article rows) that production makes
 in the database between searching and fusing; here the mapping is in memory. They fetch at most
@@ -41,11 +42,11 @@ from deskmate.bench_kb_scale import (
 from knowledge.bm25 import BM25Index
 from knowledge.bm25_reference import ReferenceBM25Index
 from knowledge.embedding import Embedder, Vectors, embed_query
-from knowledge.fusion import best_per_article
+from knowledge.fusion import best_per_article, second_best_per_article
 from knowledge.index import build_faiss
 from knowledge.lexical import CharTokenizer, Tokenizer
 from knowledge.models import Article
-from knowledge.ranking import CHUNK_CANDIDATES, Signals, fuse
+from knowledge.ranking import CHUNK_CANDIDATES, Signals, fuse_learned
 from knowledge.retrieval import query_language
 
 CHUNKS_PER_ARTICLE = 5  # the seed has 844 chunks in 156 articles
@@ -246,14 +247,16 @@ def _one_query(
         signals = Signals(
             language=language,
             dense=[best_per_article(hits, owner) for hits in dense_hits],
+            dense_second=[second_best_per_article(hits, owner) for hits in dense_hits],
             lexical=best_per_article(words, owner),
             chars=best_per_article(chars, owner),
             dense_languages=[frozenset({"en"}), None] if language == "en" else [None],
             multilingual=len(names) - 1,
             threshold=1.0,
             articles={a.id: cast(Article, a) for a in found},
+            query_terms=len(lanes["words"].tokenizer(query)),
         )
-        return fuse(signals)
+        return fuse_learned(signals)
 
     ranking = _timed(report, "fusion", fusion)
     report.add("total", time.perf_counter() - start)

@@ -12,6 +12,11 @@ and trains ONE linear SVM on it. C is chosen by stratified cross-validation on t
 (macro-F1) when several are given. Probabilities for the ranking and the FallbackClassifier come
 from sigmoid calibration on stratified folds (no shuffling, fixed random_state): the same data
 gives the same model and confidences on every training.
+
+With `neighbours` > 0 the probabilities are blended with a vote of the training utterances whose
+sentence vectors are nearest the message's (cosine, each weighted by exp((similarity - 1) /
+`neighbour_temperature`)): a message that closely paraphrases a few training utterances gets their
+intent even when the SVM's one hyperplane per intent leans the other way.
 """
 
 from __future__ import annotations
@@ -79,6 +84,34 @@ def _repeat_rare(examples: list[Message], folds: int) -> list[Message]:
     return examples + extra
 
 
+class NeighbourVote:
+    """The intents of the `k` training sentence vectors nearest a message, as probabilities."""
+
+    def __init__(self, k: int, temperature: float) -> None:
+        self.k = k
+        self.temperature = temperature
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        self.labels = np.zeros(0, dtype=np.int64)
+        self.n_classes = 0
+
+    def fit(self, vectors: np.ndarray, labels: np.ndarray, n_classes: int) -> NeighbourVote:
+        """`labels` are column indices of the classifier's classes (0 .. n_classes - 1)."""
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.n_classes = n_classes
+        return self
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        similarity = np.asarray(vectors, dtype=np.float32) @ self.vectors.T
+        k = min(self.k, similarity.shape[1])
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        rows = np.arange(len(similarity))[:, np.newaxis]
+        weights = np.exp((similarity[rows, nearest] - 1.0) / self.temperature)
+        votes = np.zeros((len(similarity), self.n_classes))
+        np.add.at(votes, (np.broadcast_to(rows, nearest.shape), self.labels[nearest]), weights)
+        return votes / votes.sum(axis=1, keepdims=True)
+
+
 class HybridFeatures:
     """Fits and applies the three feature blocks (kept together so they persist as one model)."""
 
@@ -121,6 +154,12 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             # "balanced" or null: class weights of the SVM.
             "class_weight": None,
             "random_state": 0,
+            # Nearest training utterances (by sentence vector) that vote; 0 = no vote.
+            "neighbours": 0,
+            # Share of the vote in the final probabilities (the SVM's is 1 - this).
+            "neighbour_weight": 0.3,
+            # Sharpness of the vote: lower -> the nearest utterance counts more.
+            "neighbour_temperature": 0.05,
         }
 
     @staticmethod
@@ -148,13 +187,23 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             raise InvalidConfigException(f"{cls.__name__}: 'cv_folds' must be an integer >= 2")
         if config.get("class_weight") not in (None, "balanced"):
             raise InvalidConfigException(f"{cls.__name__}: 'class_weight' is 'balanced' or null")
+        if not isinstance(config.get("neighbours"), int) or config["neighbours"] < 0:
+            raise InvalidConfigException(f"{cls.__name__}: 'neighbours' must be an integer >= 0")
+        weight = config.get("neighbour_weight")
+        if not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+            raise InvalidConfigException(f"{cls.__name__}: 'neighbour_weight' must be in [0, 1]")
+        temperature = config.get("neighbour_temperature")
+        if not isinstance(temperature, (int, float)) or temperature <= 0:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'neighbour_temperature' must be positive"
+            )
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: tuple[HybridFeatures, Any] | None = None,
+        model: tuple[HybridFeatures, Any, NeighbourVote | None] | None = None,
     ) -> None:
         self.validate_config(config)
         self.config = config
@@ -204,20 +253,30 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         logger.info("%s: C=%s", self.__class__.__name__, self.chosen_c)
         classifier = CalibratedClassifierCV(self._svm(self.chosen_c), method="sigmoid", cv=folds)
         classifier.fit(x, y)
-        self.model = (features, classifier)
+        vote = None
+        if self.config["neighbours"]:
+            vote = NeighbourVote(
+                self.config["neighbours"], self.config["neighbour_temperature"]
+            ).fit(
+                _dense(examples), np.searchsorted(classifier.classes_, y), len(classifier.classes_)
+            )
+        self.model = (features, classifier, vote)
         self.persist()
         return self._resource
 
     def predict_proba(self, messages: list[Message]) -> np.ndarray:
         """Calibrated probabilities per message (rows) and intent (self.intents order)."""
         assert self.model is not None
-        features, classifier = self.model
+        features, classifier, vote = self.model
+        dense = _dense(messages)
         x = features.transform(
-            [m.get(TEXT) or "" for m in messages],
-            [_words(m) for m in messages],
-            _dense(messages),
+            [m.get(TEXT) or "" for m in messages], [_words(m) for m in messages], dense
         )
-        return np.asarray(classifier.predict_proba(x))
+        probabilities = np.asarray(classifier.predict_proba(x))
+        if vote is None:
+            return probabilities
+        weight = self.config["neighbour_weight"]
+        return np.asarray((1 - weight) * probabilities + weight * vote.predict_proba(dense))
 
     @property
     def intents(self) -> list[str]:
@@ -270,7 +329,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
                 unexpected = [
                     t
                     for t in declared
-                    if not t.startswith(_TRUSTED_PREFIXES) and t != _HYBRID_FEATURES_TYPE
+                    if not t.startswith(_TRUSTED_PREFIXES) and t not in _OWN_TYPES
                 ]
                 if unexpected:
                     raise ValueError(f"unexpected types in {path}: {unexpected}")
@@ -283,4 +342,4 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model)
 
 
-_HYBRID_FEATURES_TYPE = f"{HybridFeatures.__module__}.{HybridFeatures.__qualname__}"
+_OWN_TYPES = {f"{t.__module__}.{t.__qualname__}" for t in (HybridFeatures, NeighbourVote)}

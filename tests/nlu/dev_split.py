@@ -6,7 +6,11 @@ data/nlu becomes the dev set; an NLU-only model is trained on the rest with the 
 the dev set is parsed with it. Prints accuracy per language, out-of-scope recall, false
 fallbacks and the commonest confusions. Run it with the Rasa environment, from the repo root:
 
-    .venv-rasa/bin/python tests/nlu/dev_split.py --config config.yml [--seed 1]
+    .venv-rasa/bin/python tests/nlu/dev_split.py --config config.yml [--seed 1] [--folds 5]
+
+With --folds K the original utterances of every intent and language are dealt into K folds
+instead (seeded), and K models each score one fold: every original utterance is scored once,
+about five times as many dev examples as one 20% split, so seed-to-seed noise is smaller.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 
 def split(
-    seed: int, *, extra: bool = True
+    seed: int, *, extra: bool = True, fold: int | None = None, folds: int = 5
 ) -> tuple[list[dict[str, object]], list[tuple[str, str, str]]]:
     """(training items for an NLU file, dev examples as (text, intent, language)).
 
     The dev examples come from the original files only, so that runs with and without the
     *_extra.yml files (always training data, or left out with extra=False) share one dev set.
+    With `fold` set, the dev set is that fold of `folds` (per intent and language, the seeded
+    shuffle of the original utterances dealt round-robin) instead of a seeded 20% sample.
     """
     train: list[dict[str, object]] = []
     dev: list[tuple[str, str, str]] = []
@@ -56,11 +62,13 @@ def split(
             kept: list[str] = []
             for language in ("en", "zh"):
                 pool = [e for e in lines if bool(_CJK.search(e)) == (language == "zh")]
-                chosen = set(
-                    random.Random(f"{seed}:{item['intent']}:{language}").sample(
-                        pool, round(len(pool) * 0.2)
-                    )
-                )
+                rng = random.Random(f"{seed}:{item['intent']}:{language}")
+                if fold is None:
+                    chosen = set(rng.sample(pool, round(len(pool) * 0.2)))
+                elif len(pool) < folds:  # e.g. an EXTERNAL_ trigger intent: always trained
+                    chosen = set()
+                else:
+                    chosen = set(rng.sample(pool, len(pool))[fold::folds])
                 kept += [e for e in pool if e not in chosen]
                 dev += [(_ANNOTATION.sub(r"\1", e), item["intent"], language) for e in chosen]
             train.append({"intent": item["intent"], "examples": "".join(f"- {e}\n" for e in kept)})
@@ -91,13 +99,8 @@ def thresholds(dev: list[tuple[str, str, str]], parsed: list[dict]) -> dict[str,
     return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", default="config.yml")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-extra", action="store_true", help="leave out data/nlu/*_extra.yml")
-    args = parser.parse_args()
-    train, dev = split(args.seed, extra=not args.no_extra)
+def train_and_parse(config: str, train: list[dict[str, object]], texts: list[str]) -> list[dict]:
+    """Trains an NLU-only model on `train` with `config` and parses `texts` with it."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "nlu.yml"
         data.write_text(
@@ -110,7 +113,7 @@ def main() -> None:
                 "train",
                 "nlu",
                 "--config",
-                args.config,
+                config,
                 "--nlu",
                 str(data),
                 "--out",
@@ -128,14 +131,32 @@ def main() -> None:
         agent = Agent.load(str(Path(tmp) / "dev.tar.gz"))
 
         async def parse() -> list[dict]:
-            return [await agent.parse_message(t) for t, _, _ in dev]
+            return [await agent.parse_message(t) for t in texts]
 
-        parsed = asyncio.run(parse())
+        return asyncio.run(parse())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-extra", action="store_true", help="leave out data/nlu/*_extra.yml")
+    parser.add_argument(
+        "--folds", type=int, default=0, help="K >= 2: K-fold over the original utterances"
+    )
+    args = parser.parse_args()
+    dev: list[tuple[str, str, str]] = []
+    parsed: list[dict] = []
+    for fold in range(args.folds) if args.folds >= 2 else [None]:
+        train, fold_dev = split(args.seed, extra=not args.no_extra, fold=fold, folds=args.folds)
+        parsed += train_and_parse(args.config, train, [t for t, _, _ in fold_dev])
+        dev += fold_dev
     predicted = [p["intent"]["name"] for p in parsed]
     figures: dict[str, object] = {
         "config": args.config,
         "seed": args.seed,
         "extra": not args.no_extra,
+        "folds": args.folds if args.folds >= 2 else None,
         "thresholds": thresholds(dev, parsed),
     }
     for language in ("en", "zh"):

@@ -79,9 +79,25 @@ with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
                    Resource("missing"), context)
     untrained = empty.process(prepare(["hello"]))[0]
     report["untrained"] = [untrained.get("intent"), untrained.get("intent_ranking")]
+with tempfile.TemporaryDirectory() as three:
+    # The vote alone (weight 1): a probe that is a training utterance gets that utterance's intent.
+    voting, storage, resource = train(
+        three, {"C": [1.0], "neighbours": 3, "neighbour_weight": 1.0,
+                "neighbour_temperature": 0.01}
+    )
+    probes_vote = ["怎么申请退款", "hello deskmate"]
+    ranked = [m.get("intent_ranking") for m in voting.process(prepare(probes_vote))]
+    report["vote_top"] = [[r[0]["name"], r[0]["confidence"]] for r in ranked]
+    report["vote_sums"] = [sum(x["confidence"] for x in r) for r in ranked]
+    loaded = C.load({**C.get_default_config(), "C": [1.0], "neighbours": 3,
+                     "neighbour_weight": 1.0, "neighbour_temperature": 0.01},
+                    storage, resource, context)
+    report["vote_same_after_loading"] = [
+        m.get("intent_ranking") for m in loaded.process(prepare(probes_vote))] == ranked
 errors = []
 for bad in ({"C": []}, {"C": [0, 1]}, {"char_ngrams": [5, 2]}, {"cv_folds": 1},
-            {"class_weight": "weird"}):
+            {"class_weight": "weird"}, {"neighbours": -1}, {"neighbour_weight": 2},
+            {"neighbour_temperature": 0}):
     try:
         C.create({**C.get_default_config(), **bad}, None, None, context)
     except InvalidConfigException as exc:
@@ -127,9 +143,22 @@ def test_without_a_trained_model_no_intent_is_set(report: dict[str, Any]) -> Non
 
 def test_a_bad_setting_is_refused_with_a_clear_error(report: dict[str, Any]) -> None:
     errors = report["config_errors"]
-    assert len(errors) == 5
+    assert len(errors) == 8
     assert "'C' must be a list of positive numbers" in errors[0]
     assert "'C' must be a list of positive numbers" in errors[1]
     assert "'char_ngrams' must be [low, high]" in errors[2]
     assert "'cv_folds' must be an integer >= 2" in errors[3]
     assert "'class_weight' is 'balanced' or null" in errors[4]
+    assert "'neighbours' must be an integer >= 0" in errors[5]
+    assert "'neighbour_weight' must be in [0, 1]" in errors[6]
+    assert "'neighbour_temperature' must be positive" in errors[7]
+
+
+def test_the_neighbour_vote_gives_the_intent_of_the_nearest_training_utterances(
+    report: dict[str, Any],
+) -> None:
+    # Both probes are training utterances: with the vote alone they get their own intent.
+    assert [name for name, _ in report["vote_top"]] == ["request_refund", "greet"]
+    assert all(confidence > 0.9 for _, confidence in report["vote_top"])
+    assert all(abs(total - 1.0) < 1e-6 for total in report["vote_sums"])
+    assert report["vote_same_after_loading"] is True

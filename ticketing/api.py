@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from deskmate.auth.models import Role
 from deskmate.auth.principal import Principal
-from deskmate.deps import SessionDep, require_permission
+from deskmate.deps import SessionDep, in_worker_thread, require_permission
 from deskmate.errors import Unprocessable
 from deskmate.pagination import PageNumber, PageParams, PerPage
 from experts.service import YellowPagesSkills
@@ -83,12 +83,13 @@ def _detail(session: SessionDep, reference: str, token: Principal) -> TicketDeta
 
 
 @router.post("", status_code=201, response_model=TicketRead)
-def create_ticket(
+async def create_ticket(
     data: TicketCreate,
     session: SessionDep,
     token: CanWrite,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
+    # async, with the database work in one worker-thread call (deskmate.deps): the hot path.
     actor = actor_of(token)
 
     def create() -> tuple[Ticket, bool]:
@@ -102,8 +103,11 @@ def create_ticket(
         session.commit()
         return result
 
-    ticket, created = retry_when_busy(session, create)
-    return as_json(service.to_read(ticket), 201 if created else 200)
+    def work() -> Response:
+        ticket, created = retry_when_busy(session, create)
+        return as_json(service.to_read(ticket), 201 if created else 200)
+
+    return await in_worker_thread(session, work)
 
 
 @router.get("", response_model=TicketPage)
@@ -166,8 +170,9 @@ def list_tickets(
 
 
 @router.get("/{reference}", response_model=TicketDetail)
-def get_ticket(reference: str, session: SessionDep, token: CanRead) -> Response:
-    return as_json(_detail(session, reference, token))
+async def get_ticket(reference: str, session: SessionDep, token: CanRead) -> Response:
+    # async, with the database work in one worker-thread call (deskmate.deps): the hot path.
+    return await in_worker_thread(session, lambda: as_json(_detail(session, reference, token)))
 
 
 @router.post("/{reference}/transitions", response_model=TicketDetail)

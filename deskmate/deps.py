@@ -46,17 +46,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
-async def in_worker_thread(session: Session, work: Callable[[], T]) -> T:
-    """Run an async route's whole unit of work in ONE worker-thread call, and end its
-    transaction there too (a no-op after a commit), so that ``get_session`` closes the session
-    without another hop. ``work`` must finish with the response built: the rollback expires
-    what it loaded."""
+async def in_worker_thread(request: Request, work: Callable[[Session], T]) -> T:
+    """Run an async route's whole unit of work in ONE worker-thread call, in a session of its
+    own that is opened, rolled back if uncommitted, and closed there too: no session dependency
+    to enter and exit around it. ``work`` must finish with the response built (a rollback
+    expires what it loaded); as everywhere, it commits what it changes."""
+    factory = request.app.state.session_factory
 
     def unit() -> T:
+        session: Session = factory()
         try:
-            return work()
+            return work(session)
         finally:
-            session.rollback()
+            _end(session)
 
     return await run_in_threadpool(unit)
 

@@ -1,10 +1,6 @@
 """ASGI entry point: ``uvicorn deskmate.asgi:app``."""
 
-import gc
-
-from deskmate.app import create_app
+from deskmate.app import create_app, settle_for_serving
 
 app = create_app()
-# What importing and building the app made lives as long as the process: out of the cyclic
-# collector's generations, later collections do not walk it again (measured in bench api).
-gc.freeze()
+settle_for_serving()  # gc.freeze() and a less frequent cyclic collector (measured in bench api)

@@ -13,7 +13,6 @@ Rows for the list figures are bulk-loaded directly (PostgreSQL COPY, SQLite exec
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import random
@@ -104,7 +103,7 @@ def _free_port() -> int:
 def make_bench_app() -> object:
     """uvicorn factory for the bench server: the real app without the knowledge models."""
     from bot.assistant import RasaRestAssistant
-    from deskmate.app import create_app
+    from deskmate.app import create_app, settle_for_serving
     from knowledge.retrieval import LanguageRouter
 
     app = create_app(
@@ -112,7 +111,7 @@ def make_bench_app() -> object:
         assistant=RasaRestAssistant("http://127.0.0.1:9", timeout=1.0),
         retriever=LanguageRouter({}, {}),
     )
-    gc.freeze()  # as deskmate/asgi.py does after building the app
+    settle_for_serving()  # as deskmate/asgi.py does after building the app
     return app
 
 

@@ -78,6 +78,13 @@ class ProcessCache(Generic[T]):
                 self._entries[key] = (now + self.ttl, value)
         return value
 
+    def peek(self, key: Hashable) -> T | None:
+        """The cached value for ``key`` if there is a live one, without loading anything."""
+        now = self._clock()
+        with self._lock:
+            found = self._entries.get(key)
+        return found[1] if found is not None and found[0] > now else None
+
     def forget(self, key: Hashable) -> None:
         with self._lock:
             self._generation += 1

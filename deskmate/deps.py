@@ -1,31 +1,66 @@
-"""FastAPI dependencies shared by every router: the request's session and who is calling."""
+"""FastAPI dependencies shared by every router: the request's session and who is calling.
+
+Both are ``async`` on purpose. FastAPI runs every sync dependency in a worker thread (a
+generator one twice: to enter and to exit), and each hop to anyio's thread pool costs more CPU
+than a ticket read's own Python work. Creating a session does no I/O, closing one that holds no
+transaction does none either, and a known token is answered from a per-process cache; only what
+really touches the database goes to a thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from deskmate.audit.context import Actor, set_session_actor
+from deskmate.audit.context import Actor, current_actor
 from deskmate.auth.models import Role
 from deskmate.auth.permissions import roles_for
 from deskmate.auth.principal import Principal
-from deskmate.auth.service import ensure_role, principal_for_token
+from deskmate.auth.service import cached_principal, ensure_role, principal_for_token
 from deskmate.auth.users import principal_from_session
 from deskmate.settings import Settings
 
+T = TypeVar("T")
 
-def get_session(request: Request) -> Iterator[Session]:
+
+def _end(session: Session) -> None:
+    session.rollback()
+    session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request. Routes (the request boundary) commit before they answer, so a
-    failed commit is never reported as success; anything left uncommitted is rolled back here."""
+    failed commit is never reported as success; anything left uncommitted is rolled back here
+    (in a worker thread: a rollback is a round trip to the database)."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(_end, session)
+        else:
+            session.close()
+
+
+async def in_worker_thread(request: Request, work: Callable[[Session], T]) -> T:
+    """Run an async route's whole unit of work in ONE worker-thread call, in a session of its
+    own that is opened, rolled back if uncommitted, and closed there too: no session dependency
+    to enter and exit around it. ``work`` must finish with the response built (a rollback
+    expires what it loaded); as everywhere, it commits what it changes."""
+    factory = request.app.state.session_factory
+
+    def unit() -> T:
+        session: Session = factory()
+        try:
+            return work(session)
+        finally:
+            _end(session)
+
+    return await run_in_threadpool(unit)
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -66,19 +101,41 @@ def current_principal(request: Request, session: Session) -> Principal:
     return principal_for_token(session, token=bearer)
 
 
-def require_roles(*roles: Role) -> Callable[..., Principal]:
+def _principal_in_own_session(request: Request) -> Principal:
+    session: Session = request.app.state.session_factory()
+    try:
+        return current_principal(request, session)
+    finally:
+        _end(session)
+
+
+async def _principal(request: Request) -> Principal:
+    """``current_principal`` without a database round trip, and without a worker thread, for a
+    bearer token the cache knows; anything else is looked up in a thread, in a session of its
+    own (it reads and never writes)."""
+    bearer = _bearer(request)
+    if bearer is not None:
+        known = cached_principal(bearer)
+        if known is not None:
+            return known
+    return await run_in_threadpool(_principal_in_own_session, request)
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     allowed = frozenset(roles)
 
-    def dependency(request: Request, session: SessionDep) -> Principal:
-        principal = current_principal(request, session)
+    async def dependency(request: Request) -> Principal:
+        principal = await _principal(request)
         ensure_role(principal, allowed)
-        set_session_actor(session, Actor(name=principal.actor, role=str(principal.role)))
+        # The audit log's actor for this request. Set in the request's task, so every worker
+        # thread the route runs in afterwards starts from a copy of this context and sees it.
+        current_actor.set(Actor(name=principal.actor, role=str(principal.role)))
         return principal
 
     return dependency
 
 
-def require_permission(permission: str) -> Callable[..., Principal]:
+def require_permission(permission: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """The dependency every protected route uses; the roles come from the permission matrix."""
     dependency = require_roles(*roles_for(permission))
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the matrix test

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from deskmate.auth.models import Role
 from deskmate.auth.principal import Principal
-from deskmate.deps import SessionDep, require_permission
+from deskmate.deps import SessionDep, in_worker_thread, require_permission
 from deskmate.errors import Unprocessable
 from deskmate.pagination import PageNumber, PageParams, PerPage
 from experts.service import YellowPagesSkills
@@ -83,27 +84,31 @@ def _detail(session: SessionDep, reference: str, token: Principal) -> TicketDeta
 
 
 @router.post("", status_code=201, response_model=TicketRead)
-def create_ticket(
+async def create_ticket(
     data: TicketCreate,
-    session: SessionDep,
+    request: Request,
     token: CanWrite,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
+    # The hot path: async, its database work in one worker-thread call (deskmate.deps).
     actor = actor_of(token)
 
-    def create() -> tuple[Ticket, bool]:
-        result = service.create_ticket(
-            session,
-            data=data,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            skills=YellowPagesSkills(session),
-        )
-        session.commit()
-        return result
+    def work(session: Session) -> Response:
+        def create() -> tuple[Ticket, bool]:
+            result = service.create_ticket(
+                session,
+                data=data,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                skills=YellowPagesSkills(session),
+            )
+            session.commit()
+            return result
 
-    ticket, created = retry_when_busy(session, create)
-    return as_json(service.to_read(ticket), 201 if created else 200)
+        ticket, created = retry_when_busy(session, create)
+        return as_json(service.to_read(ticket), 201 if created else 200)
+
+    return await in_worker_thread(request, work)
 
 
 @router.get("", response_model=TicketPage)
@@ -166,8 +171,11 @@ def list_tickets(
 
 
 @router.get("/{reference}", response_model=TicketDetail)
-def get_ticket(reference: str, session: SessionDep, token: CanRead) -> Response:
-    return as_json(_detail(session, reference, token))
+async def get_ticket(reference: str, request: Request, token: CanRead) -> Response:
+    # The hot path: async, its database work in one worker-thread call (deskmate.deps).
+    return await in_worker_thread(
+        request, lambda session: as_json(_detail(session, reference, token))
+    )
 
 
 @router.post("/{reference}/transitions", response_model=TicketDetail)

@@ -1,8 +1,10 @@
 """Who is acting and in which request, for the audit log.
 
-The API's auth dependency puts the caller on the request's session (``session.info``), because
-FastAPI runs sync dependencies and routes in different threadpool calls and a context variable set
-in one does not reach the other. The CLI and workers, which own their sessions, use ``acting_as``.
+The API's auth dependency is async and sets ``current_actor`` in the request's own task; every
+worker thread the route then runs in starts from a copy of that context, so the flush that writes
+the audit rows sees the caller. (A context variable set inside one worker-thread call would not
+reach the next one: that is why the dependency must stay async.) The CLI and workers, which own
+their sessions, use ``acting_as``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
-
-SESSION_KEY = "audit_actor"
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,5 @@ def acting_as(actor: Actor) -> Iterator[None]:
         current_actor.reset(reset)
 
 
-def set_session_actor(session: Session, actor: Actor) -> None:
-    session.info[SESSION_KEY] = actor
-
-
-def actor_for(session: Session) -> Actor:
-    found = session.info.get(SESSION_KEY)
-    return found if isinstance(found, Actor) else current_actor.get()
+def actor_for(_session: Session) -> Actor:
+    return current_actor.get()

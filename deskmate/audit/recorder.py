@@ -16,6 +16,7 @@ import json
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -49,7 +50,9 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+@lru_cache(maxsize=4096)
 def _hidden(mapper: Mapper[Any], key: str) -> bool:
+    """Fixed per mapped column once the models are configured: worked out once, not per row."""
     prop = mapper.attrs[key]
     columns = getattr(prop, "columns", ())
     return any(c.info.get("personal") or c.info.get("secret") for c in columns)

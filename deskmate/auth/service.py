@@ -50,6 +50,12 @@ def authenticate(session: Session, *, token: str | None) -> ApiToken:
     return found
 
 
+def cached_principal(token: str) -> Principal | None:
+    """The caller behind ``token`` if the cache knows it (no database): the async fast path of
+    the auth dependency. ``None`` means "ask ``principal_for_token``", not "unknown"."""
+    return _principals.peek(_digest(token))
+
+
 def principal_for_token(session: Session, *, token: str | None) -> Principal:
     """The caller behind a bearer token, as ``authenticate`` decides, cached briefly."""
     if not token:

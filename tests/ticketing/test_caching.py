@@ -129,6 +129,45 @@ def test_a_token_revoked_elsewhere_is_refused_within_the_ttl(
         auth.principal_for_token(session, token=token)
 
 
+def test_the_auth_fast_path_knows_only_live_cached_tokens(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cached_principal`` (the async dependency's lookup without the database) answers only
+    what ``principal_for_token`` cached, and forgets it on revocation and after the TTL."""
+    clock = Clock()
+    monkeypatch.setattr(auth._principals, "_clock", clock)
+    token = auth.create_token(session, role=Role.AGENT, name="fast")
+    assert auth.cached_principal(token) is None  # never looked up yet
+    assert auth.cached_principal("dm_nope") is None
+    auth.principal_for_token(session, token=token)
+    found = auth.cached_principal(token)
+    assert found is not None and (found.name, found.role) == ("fast", Role.AGENT)
+    clock.now += auth.TOKEN_CACHE_SECONDS + 0.1
+    assert auth.cached_principal(token) is None  # expired
+    auth.principal_for_token(session, token=token)
+    assert auth.cached_principal(token) is not None
+    session.query(ApiToken).filter_by(name="fast").one().revoked_at = utcnow()
+    session.flush()
+    assert auth.cached_principal(token) is None  # revoked in this process: at once
+
+
+def test_a_revoked_token_is_refused_by_the_api_at_once(
+    session_factory: sessionmaker[Session], api: TestClient
+) -> None:
+    """Through the async auth dependency: a cached token stops working as soon as this
+    process revokes it."""
+    with session_factory() as session:
+        token = auth.create_token(session, role=Role.AGENT, name="api-fast")
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 200
+    assert auth.cached_principal(token) is not None
+    with session_factory() as session:
+        session.query(ApiToken).filter_by(name="api-fast").one().revoked_at = utcnow()
+        session.commit()
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 401
+
+
 def test_an_unknown_token_is_never_cached(session: Session) -> None:
     with pytest.raises(NotAuthenticated):
         auth.principal_for_token(session, token="dm_nope")

@@ -4,12 +4,13 @@ number of working minutes from an instant runs out. 24x7 when there is no calend
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS = 3 * 366  # a calendar with no working time at all must not loop forever
+MAX_CACHED_DAYS = 4 * 366  # days whose windows one Hours keeps (a few KB each at most)
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,10 @@ class Hours:
     timezone: str
     weekly: dict[str, list[tuple[time, time]]]
     holidays: frozenset[date]
+    # A day's windows in UTC, worked out once per Hours (they depend on nothing else).
+    _days: dict[date, list[tuple[datetime, datetime]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_data(
@@ -37,15 +42,26 @@ class Hours:
         zone = ZoneInfo(self.timezone)
         day = start.astimezone(zone).date()
         for _ in range(MAX_DAYS):
-            if day not in self.holidays:
-                for a, b in self.weekly[DAYS[day.weekday()]]:
-                    end = (
-                        datetime.combine(day + timedelta(days=1), time(0), zone)
-                        if b == time(0)
-                        else datetime.combine(day, b, zone)
-                    )
-                    yield datetime.combine(day, a, zone).astimezone(UTC), end.astimezone(UTC)
+            found = self._days.get(day)
+            if found is None:
+                if len(self._days) >= MAX_CACHED_DAYS:
+                    self._days.clear()
+                found = self._days[day] = self._day_windows(day, zone)
+            yield from found
             day += timedelta(days=1)
+
+    def _day_windows(self, day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+        if day in self.holidays:
+            return []
+        windows = []
+        for a, b in self.weekly[DAYS[day.weekday()]]:
+            end = (
+                datetime.combine(day + timedelta(days=1), time(0), zone)
+                if b == time(0)
+                else datetime.combine(day, b, zone)
+            )
+            windows.append((datetime.combine(day, a, zone).astimezone(UTC), end.astimezone(UTC)))
+        return windows
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         start, end = start.astimezone(UTC), end.astimezone(UTC)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -51,7 +52,19 @@ def hours_of(policy: SlaPolicy) -> WorkingTime:
     calendar = policy.calendar
     if calendar is None:
         return AlwaysOpen()
-    return Hours.from_data(calendar.timezone, calendar.weekly_hours, calendar.holidays)
+    weekly = tuple((day, tuple(map(tuple, w))) for day, w in sorted(calendar.weekly_hours.items()))
+    return _hours(calendar.timezone, weekly, tuple(calendar.holidays))
+
+
+@lru_cache(maxsize=64)
+def _hours(
+    timezone: str,
+    weekly: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...],
+    holidays: tuple[str, ...],
+) -> Hours:
+    """One Hours per distinct calendar, so that the windows it works out per day are reused
+    by every ticket page (keyed by the calendar's contents: an edited calendar is a new key)."""
+    return Hours.from_data(timezone, {d: [list(w) for w in ws] for d, ws in weekly}, list(holidays))
 
 
 def load_policies(session: Session) -> list[SlaPolicy]:

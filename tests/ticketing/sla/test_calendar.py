@@ -57,3 +57,46 @@ def test_the_days_the_clocks_change_count_their_real_length() -> None:
     assert night.minutes_between(spring, spring + timedelta(days=1)) == 2 * 60
     # 01:00 summer time is 23:00 UTC; 200 real minutes later it is 03:20 winter time.
     assert night.add_minutes(autumn, 200) == datetime(2026, 10, 25, 2, 20, tzinfo=UTC)
+
+
+def test_one_hours_answers_the_same_from_its_remembered_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The windows an Hours works out per day are kept; a fresh Hours, or one that keeps only
+    two days (so it forgets while it goes), gives the same answers."""
+    data = (
+        "Europe/Berlin",
+        {d: [["09:00", "12:00"], ["13:00", "17:00"]] for d in DAYS[:5]},
+        ["2026-12-25"],
+    )
+    kept = Hours.from_data(*data)
+    starts = [at(18, 16), at(24, 16), at(21, 11), at(18, 16)]
+    first = [(kept.minutes_between(s, at(29, 10)), kept.add_minutes(s, 900)) for s in starts]
+    assert first == [
+        (Hours.from_data(*data).minutes_between(s, at(29, 10)), OFFICE.add_minutes(s, 900))
+        for s in starts
+    ]
+    monkeypatch.setattr("ticketing.sla.calendar.MAX_CACHED_DAYS", 2)
+    small = Hours.from_data(*data)
+    assert [(small.minutes_between(s, at(29, 10)), small.add_minutes(s, 900)) for s in starts] == (
+        first
+    )
+    assert len(small._days) <= 2
+
+
+def test_a_calendar_is_parsed_once_and_an_edited_one_anew() -> None:
+    from ticketing.sla.models import BusinessCalendar, SlaPolicy
+    from ticketing.sla.service import hours_of
+
+    calendar = BusinessCalendar(
+        name="c",
+        timezone="Europe/Berlin",
+        weekly_hours={"mon": [["09:00", "17:00"]]},
+        holidays=[],
+    )
+    policy = SlaPolicy(name="p", calendar=calendar)
+    assert hours_of(policy) is hours_of(policy)
+    monday = at(21, 9)
+    assert hours_of(policy).minutes_between(monday, at(21, 17)) == 8 * 60
+    calendar.weekly_hours = {"mon": [["09:00", "12:00"]]}
+    assert hours_of(policy).minutes_between(monday, at(21, 17)) == 3 * 60

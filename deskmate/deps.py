@@ -51,16 +51,16 @@ async def in_worker_thread(request: Request, work: Callable[[Session], T]) -> T:
     own that is opened, rolled back if uncommitted, and closed there too: no session dependency
     to enter and exit around it. ``work`` must finish with the response built (a rollback
     expires what it loaded); as everywhere, it commits what it changes."""
-    factory = request.app.state.session_factory
+    return await run_in_threadpool(_in_own_session, request, work)
 
-    def unit() -> T:
-        session: Session = factory()
-        try:
-            return work(session)
-        finally:
-            _end(session)
 
-    return await run_in_threadpool(unit)
+def _in_own_session(request: Request, work: Callable[[Session], T]) -> T:
+    """``work`` in a new session, rolled back if uncommitted and closed (blocking: a thread's)."""
+    session: Session = request.app.state.session_factory()
+    try:
+        return work(session)
+    finally:
+        _end(session)
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -101,14 +101,6 @@ def current_principal(request: Request, session: Session) -> Principal:
     return principal_for_token(session, token=bearer)
 
 
-def _principal_in_own_session(request: Request) -> Principal:
-    session: Session = request.app.state.session_factory()
-    try:
-        return current_principal(request, session)
-    finally:
-        _end(session)
-
-
 async def _principal(request: Request) -> Principal:
     """``current_principal`` without a database round trip, and without a worker thread, for a
     bearer token the cache knows; anything else is looked up in a thread, in a session of its
@@ -118,7 +110,9 @@ async def _principal(request: Request) -> Principal:
         known = cached_principal(bearer)
         if known is not None:
             return known
-    return await run_in_threadpool(_principal_in_own_session, request)
+    return await run_in_threadpool(
+        _in_own_session, request, lambda session: current_principal(request, session)
+    )
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:

@@ -12,7 +12,8 @@ in the database between searching and fusing; here the mapping is in memory. The
 ~160 rows whatever the corpus size, and they are inside the seed run's ``rank_articles`` latency.
 
 The same loop also times, per query, the alternatives that can be compared only side by side
-on this shared machine: the int8 MiniLM query model, both embeddings run concurrently on two
+on this shared machine: MiniLM's forward pass in torch (production runs it in ONNX Runtime), the
+int8 MiniLM query model, both embeddings run concurrently on two
 threads, and (on a sample of queries, at sizes where it can be built) the old pure-Python BM25.
 """
 
@@ -67,6 +68,7 @@ STAGES = (
     "total",
 )
 ALTERNATIVES = (
+    "embed minilm torch",
     "embed minilm int8",
     "embed both, 2 threads",
     "old bm25 words",
@@ -118,9 +120,10 @@ class PathReport:
 
 @dataclass(frozen=True)
 class Models:
-    """The production query models: MiniLM (float, and its int8 query copy) and USE."""
+    """The production query models: MiniLM (ONNX, its torch twin, its int8 query copy) and USE."""
 
     minilm: Embedder
+    minilm_torch: Embedder
     minilm_int8: Embedder
     use: Embedder
 
@@ -267,7 +270,10 @@ def _one_query(
 def _alternatives(
     report: PathReport, query: str, *, models: Models, pool: ThreadPoolExecutor
 ) -> None:
-    """The int8 MiniLM query model, and MiniLM + USE embedded concurrently (two threads)."""
+    """MiniLM in torch, its int8 query model, and MiniLM + USE embedded concurrently."""
+    if query_language(query) != "en":
+        return  # production embeds only English queries with MiniLM
+    _timed(report, "embed minilm torch", lambda: embed_query(models.minilm_torch, query))
     _timed(report, "embed minilm int8", lambda: embed_query(models.minilm_int8, query))
 
     def both() -> None:
@@ -276,8 +282,7 @@ def _alternatives(
         minilm.result()
         use.result()
 
-    if query_language(query) == "en":
-        _timed(report, "embed both, 2 threads", both)
+    _timed(report, "embed both, 2 threads", both)
 
 
 def _old_lexical(report: PathReport, query: str, *, old: dict[str, ReferenceBM25Index]) -> None:

@@ -149,6 +149,7 @@ def run_bench_kb(
             "embedder_zh": settings.embedder_zh,
             "embedder_cross": settings.embedder_cross,
             "lexical_chinese": settings.lexical_chinese,
+            "embedding_runtime": settings.embedding_runtime,
         }
     }
     if not as_json:
@@ -157,7 +158,9 @@ def run_bench_kb(
         output.update(_quality(settings, console, article_file, question_files, as_json))
     if sizes and "index" in parts:
         kind = scale_embedder or settings.embedder_en
-        embedder = load_embedder(kind, threads=settings.embedding_threads)
+        embedder = load_embedder(
+            kind, threads=settings.embedding_threads, runtime=settings.embedding_runtime
+        )
         # MiniLM queries also through the int8-quantised copy, side by side (same loop).
         alternative = (
             load_embedder(kind, threads=settings.embedding_threads, int8_queries=True)
@@ -203,9 +206,10 @@ def _run_paths(
 ) -> list[dict[str, object]]:
     """The full query path (``deskmate.bench_kb_path``) at each size, with the load average."""
     threads = settings.embedding_threads
-    minilm = load_embedder("minilm", threads=threads)
+    minilm = load_embedder("minilm", threads=threads, runtime=settings.embedding_runtime)
     models = Models(
         minilm=minilm,
+        minilm_torch=load_embedder("minilm", threads=threads, runtime="torch"),
         minilm_int8=load_embedder("minilm", threads=threads, int8_queries=True),
         use=load_embedder("use", threads=threads),
     )

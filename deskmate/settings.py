@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # time with the same fused Recall@1 on the evaluation set, but a lower dense-only ranking
     # (`deskmate bench kb` times both side by side). Off by default.
     embedding_int8_queries: bool = False
+    # MiniLM's forward pass: ONNX Runtime (the packaged weights exported once to the local model
+    # cache, same vectors as torch to ~1e-6, about a third of torch's time per query on one
+    # thread; `deskmate bench kb` times both) or torch.
+    embedding_runtime: str = Field(default="onnx", pattern="^(onnx|torch)$")
     # A second, multilingual dense signal fused into every language's ranking ("" for none), so
     # an English question can reach a Chinese article and the reverse (see `deskmate bench kb`).
     embedder_cross: str = Field(default="use", pattern="^(minilm|use|)$")

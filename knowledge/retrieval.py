@@ -49,9 +49,11 @@ class Retriever:
         exact_max: int = 50_000,
         nprobe: int = 64,
         int8_queries: bool = False,
+        runtime: str = "onnx",
     ) -> None:
         self.index = DenseIndex(index_dir)
         self._int8_queries = int8_queries
+        self._runtime = runtime
         self.exact_max = exact_max
         self.nprobe = nprobe
         self._embedder_kind = embedder_kind
@@ -64,7 +66,10 @@ class Retriever:
         with self._lock:
             if self._embedder is None:
                 self._embedder = load_embedder(
-                    self._embedder_kind, threads=self._threads, int8_queries=self._int8_queries
+                    self._embedder_kind,
+                    threads=self._threads,
+                    int8_queries=self._int8_queries,
+                    runtime=self._runtime,
                 )
             return self._embedder
 
@@ -254,6 +259,7 @@ class LanguageRouter:
                     exact_max=settings.index_exact_max_vectors,
                     nprobe=settings.index_nprobe,
                     int8_queries=settings.embedding_int8_queries,
+                    runtime=settings.embedding_runtime,
                 )
             return by_kind[kind]
 

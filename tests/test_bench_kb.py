@@ -99,7 +99,7 @@ def test_full_path_times_every_production_stage(embedder: Embedder) -> None:
     ]
     vectors = embedder.encode([text for text, _ in seeds])
     report = run_path(
-        models=Models(minilm=embedder, minilm_int8=embedder, use=embedder),
+        models=Models(minilm=embedder, minilm_torch=embedder, minilm_int8=embedder, use=embedder),
         seeds=seeds,
         seed_vectors={"minilm": vectors, "use": vectors},
         queries=["how do I reset the hub", "摄像头离线"],

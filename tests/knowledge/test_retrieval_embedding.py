@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from knowledge.embedding import Embedder, MiniLMEmbedder, embed_query
 
@@ -60,3 +61,82 @@ def test_the_int8_setting_reaches_the_query_embedder(tmp_path: Path) -> None:
     off = LanguageRouter.from_settings(Settings(data_dir=tmp_path))
     assert on.retrievers["en"]._int8_queries is True
     assert off.retrievers["en"]._int8_queries is False
+
+
+def test_the_onnx_and_torch_runtimes_give_the_same_vectors(embedder: Embedder) -> None:
+    assert isinstance(embedder, MiniLMEmbedder) and embedder.runtime == "onnx"
+    torch_model = MiniLMEmbedder(runtime="torch")
+    # A padded batch: the ONNX graph must honour the attention mask.
+    assert np.allclose(embedder.encode(TEXTS), torch_model.encode(TEXTS), atol=1e-5)
+    query = "my doorbell keeps blinking blue"
+    assert np.allclose(embed_query(embedder, query), embed_query(torch_model, query), atol=1e-5)
+
+
+def test_an_unknown_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown runtime 'tensorflow'"):
+        MiniLMEmbedder(runtime="tensorflow")
+
+
+def test_the_onnx_file_is_exported_once_then_reused(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import onnx_export
+
+    assert isinstance(embedder, MiniLMEmbedder)
+    monkeypatch.setenv("DESKMATE_MODEL_CACHE", str(tmp_path / "cache"))
+    calls: list[object] = []
+    real_export = onnx_export.export_onnx
+
+    def counting_export(*args: object) -> None:
+        calls.append(args[-1])
+        real_export(*args)
+
+    monkeypatch.setattr(onnx_export, "export_onnx", counting_export)
+    first = onnx_export.OnnxPooledBert(embedder._bert, embedder._tokenizer, 256)
+    files = list((tmp_path / "cache").iterdir())
+    assert len(files) == 1 and files[0].suffix == ".onnx"  # no .partial file left behind
+    second = onnx_export.OnnxPooledBert(embedder._bert, embedder._tokenizer, 256)
+    assert len(calls) == 1
+    assert np.allclose(first(TEXTS), second(TEXTS), atol=1e-6)
+
+    # A cached file that does not load is exported again, not served.
+    files[0].write_bytes(b"truncated")
+    third = onnx_export.OnnxPooledBert(embedder._bert, embedder._tokenizer, 256)
+    assert len(calls) == 2
+    assert np.allclose(third(TEXTS), first(TEXTS), atol=1e-6)
+
+
+def test_with_no_writable_cache_the_model_is_exported_to_memory(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import onnx_export
+
+    assert isinstance(embedder, MiniLMEmbedder)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("DESKMATE_MODEL_CACHE", str(blocker / "cache"))
+    model = onnx_export.OnnxPooledBert(embedder._bert, embedder._tokenizer, 256)
+    assert np.allclose(model(TEXTS), embedder.encode(TEXTS), atol=1e-5)
+
+
+def test_an_onnx_graph_that_differs_from_torch_is_refused(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import onnx_export
+
+    assert isinstance(embedder, MiniLMEmbedder)
+    monkeypatch.setenv("DESKMATE_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(onnx_export, "TOLERANCE", -1.0)  # any difference at all is too much
+    with pytest.raises(onnx_export.OnnxMismatch, match="differs from torch"):
+        onnx_export.OnnxPooledBert(embedder._bert, embedder._tokenizer, 256)
+
+
+def test_the_runtime_setting_reaches_the_embedder(tmp_path: Path) -> None:
+    from deskmate.settings import Settings
+    from knowledge.retrieval import LanguageRouter
+
+    router = LanguageRouter.from_settings(Settings(data_dir=tmp_path, embedding_runtime="torch"))
+    assert router.retrievers["en"]._runtime == "torch"
+    assert LanguageRouter.from_settings(Settings(data_dir=tmp_path)).retrievers["en"]._runtime == (
+        "onnx"
+    )

@@ -12,7 +12,9 @@ COPY domain domain
 COPY data data
 # The pipeline's own components (the sentence-encoder featurizer), imported from the work dir.
 COPY nlu_components nlu_components
+# Rasa's command line with the project's fixes (rasa_runtime/__init__.py says which).
+COPY rasa_runtime rasa_runtime
 RUN rasa train --domain domain --out models --fixed-model-name deskmate
 EXPOSE 5005
-CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models/deskmate.tar.gz", \
+CMD ["python", "-m", "rasa_runtime", "run", "--enable-api", "--port", "5005", "--model", "models/deskmate.tar.gz", \
      "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml"]

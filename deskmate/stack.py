@@ -129,7 +129,10 @@ def rasa_process(settings: Settings, *, model: Path) -> ManagedProcess:
     return ManagedProcess(
         name="Rasa server",
         argv=[
-            str(RASA_BIN),
+            # Rasa's command line with the fixes in rasa_runtime (see its docstring).
+            str(RASA_BIN.parent / "python"),
+            "-m",
+            "rasa_runtime",
             "run",
             "--enable-api",
             "--interface",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -44,6 +44,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import LinearSVC
+
+from nlu_components.fast_predict import CompiledPredictor, Unsupported
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self.model = model
         self.chosen_c: float | None = None
+        self._predictor: CompiledPredictor | Literal[False] | None = None
 
     @classmethod
     def create(
@@ -261,6 +264,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
                 _dense(examples), np.searchsorted(classifier.classes_, y), len(classifier.classes_)
             )
         self.model = (features, classifier, vote)
+        self._predictor = None
         self.persist()
         return self._resource
 
@@ -269,14 +273,30 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         assert self.model is not None
         features, classifier, vote = self.model
         dense = _dense(messages)
-        x = features.transform(
-            [m.get(TEXT) or "" for m in messages], [_words(m) for m in messages], dense
-        )
-        probabilities = np.asarray(classifier.predict_proba(x))
+        texts = [m.get(TEXT) or "" for m in messages]
+        words = [_words(m) for m in messages]
+        compiled = self._compiled()
+        if compiled is not None and len(messages) == 1:
+            # Serving: one message per call; the same numbers without scikit-learn's overhead.
+            probabilities = compiled.predict_proba(texts[0], words[0], dense[0])[np.newaxis, :]
+        else:
+            probabilities = np.asarray(
+                classifier.predict_proba(features.transform(texts, words, dense))
+            )
         if vote is None:
             return probabilities
         weight = self.config["neighbour_weight"]
         return np.asarray((1 - weight) * probabilities + weight * vote.predict_proba(dense))
+
+    def _compiled(self) -> CompiledPredictor | None:
+        """The model's one-message predictor, built on first use (None if not reproducible)."""
+        if self._predictor is None and self.model is not None:
+            try:
+                self._predictor = CompiledPredictor(self.model[0], self.model[1])
+            except Unsupported as exc:
+                logger.info("%s: scikit-learn predicts (%s)", self.__class__.__name__, exc)
+                self._predictor = False
+        return self._predictor or None
 
     @property
     def intents(self) -> list[str]:

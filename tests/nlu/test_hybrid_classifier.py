@@ -79,6 +79,39 @@ with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
                    Resource("missing"), context)
     untrained = empty.process(prepare(["hello"]))[0]
     report["untrained"] = [untrained.get("intent"), untrained.get("intent_ranking")]
+    # One message at a time (as Rasa serves) goes through the compiled predictor; a batch goes
+    # through scikit-learn. Both on every training text and the probes, typos and all.
+    import numpy as np
+    texts = [t for ts in data.values() for t in ts] + probes + ["??", "zzzz qqq", "a"]
+    features, classifier, _ = first.model
+    worst = 0.0
+    for text in texts:
+        message = prepare([text])
+        dense = np.stack([message[0].get_dense_features("text")[1].features.ravel()])
+        x = features.transform([text], [" ".join(t.text.lower() for t in message[0].get(
+            "text_tokens"))], dense)
+        expected = classifier.predict_proba(x)
+        got = first._compiled().predict_proba(
+            text, " ".join(t.text.lower() for t in message[0].get("text_tokens")), dense[0])
+        worst = max(worst, float(np.abs(expected[0] - got).max()))
+    report["compiled_used"] = first._compiled() is not None
+    report["compiled_max_difference"] = worst
+    # Through process(), one probe at a time, against the batch run above (the sentence
+    # encoder's own batch padding moves its vectors by ~1e-7, hence a tolerance, not equality).
+    one_by_one = [m.get("intent_ranking") for p in probes for m in first.process(prepare([p]))]
+    report["compiled_same_ranking"] = [[r["name"] for r in x] for x in one_by_one] == [
+        [r["name"] for r in x] for x in report["ranking"]] and max(
+        abs(a["confidence"] - b["confidence"])
+        for x, y in zip(one_by_one, report["ranking"]) for a, b in zip(x, y)) < 1e-5
+with tempfile.TemporaryDirectory() as two_classes:
+    saved = dict(data)
+    data.clear()
+    data.update({k: saved[k] for k in ("reset_password", "greet")})
+    binary, _, _ = train(two_classes, {"C": [1.0], "cv_folds": 2})
+    data.clear()
+    data.update(saved)
+    report["binary_compiled"] = binary._compiled() is not None
+    report["binary_predicted"] = binary.process(prepare(["重置密码"]))[0].get("intent")["name"]
 with tempfile.TemporaryDirectory() as three:
     # The vote alone (weight 1): a probe that is a training utterance gets that utterance's intent.
     voting, storage, resource = train(
@@ -135,6 +168,19 @@ def test_c_is_chosen_from_the_candidates(report: dict[str, Any]) -> None:
 def test_retraining_and_loading_give_the_same_confidences(report: dict[str, Any]) -> None:
     assert report["same_on_retraining"] is True
     assert report["same_after_loading"] is True
+
+
+def test_one_message_at_a_time_gives_scikit_learns_numbers(report: dict[str, Any]) -> None:
+    assert report["compiled_used"] is True
+    assert report["compiled_max_difference"] < 1e-9
+    assert report["compiled_same_ranking"] is True
+
+
+def test_a_model_the_compiled_predictor_does_not_cover_keeps_scikit_learn(
+    report: dict[str, Any],
+) -> None:
+    assert report["binary_compiled"] is False
+    assert report["binary_predicted"] == "reset_password"
 
 
 def test_without_a_trained_model_no_intent_is_set(report: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ writes a conversation; erasure's tracker access finds it, exports it and deletes
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from deskmate.privacy.rasa import RasaTrackerDatabase
 from deskmate.rasa_model import RASA_BIN, rasa_env
-from deskmate.settings import REPO_ROOT
 from deskmate.stack import rasa_side_url
+from tests.nlu.rasa_env import run_in_rasa_env
 
 WRITER = Path(__file__).with_name("rasa_tracker_writer.py")
 RASA_PYTHON = RASA_BIN.parent / "python"
@@ -27,16 +26,7 @@ def _write_with_rasa(url: str, sender_id: str, words: str) -> None:
             "DESKMATE_ACTIONS_URL": "http://127.0.0.1:9/webhook",
         }
     )
-    result = subprocess.run(
-        [str(RASA_PYTHON), str(WRITER), sender_id, words],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_in_rasa_env([str(WRITER), sender_id, words], env=env, timeout=120)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

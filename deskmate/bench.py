@@ -9,6 +9,8 @@ import uuid
 
 import httpx
 
+from deskmate.bench_cpu import PROC, process_cpu_seconds
+
 KNOWLEDGE_QUESTIONS = [
     "how do I connect my camera to wifi",
     "how can I reset the doorbell",
@@ -29,7 +31,7 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def _summary(name: str, samples: list[float]) -> dict[str, float | str | int]:
+def _summary(name: str, samples: list[float]) -> dict[str, object]:
     return {
         "turn": name,
         "n": len(samples),
@@ -38,6 +40,42 @@ def _summary(name: str, samples: list[float]) -> dict[str, float | str | int]:
         "mean_ms": statistics.fmean(samples),
         "max_ms": max(samples),
     }
+
+
+def stack_processes(*, port: int, rasa_port: int, actions_port: int) -> dict[str, int]:
+    """The local Deskmate processes serving these ports (app, Rasa, action server), by command
+    line as ``deskmate up`` starts them; empty where /proc is not there."""
+    wanted = {
+        "app": ("uvicorn", f"--port\0{port}\0"),
+        "rasa": ("rasa", f"--port\0{rasa_port}\0"),
+        "actions": ("rasa_sdk", f"--port\0{actions_port}\0"),
+    }
+    found: dict[str, int] = {}
+    try:
+        entries = list(PROC.iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_text()
+        except OSError:
+            continue
+        for name, (program, port_args) in wanted.items():
+            if name not in found and program in line and port_args in line + "\0":
+                found[name] = int(entry.name)
+    return found
+
+
+def _cpu(processes: dict[str, int]) -> dict[str, float]:
+    return {name: process_cpu_seconds(pid) or 0.0 for name, pid in processes.items()}
+
+
+def _cpu_per_turn(
+    before: dict[str, float], after: dict[str, float], turns: int
+) -> dict[str, float]:
+    return {name: 1000 * (after[name] - before[name]) / max(turns, 1) for name in before}
 
 
 class _Chat:
@@ -78,7 +116,12 @@ def _open_ticket(chat: _Chat) -> str:
     return match.group(0)
 
 
-def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str | int]]:
+def run_chat_bench(
+    base_url: str, *, turns: int, processes: dict[str, int] | None = None
+) -> list[dict[str, object]]:
+    """p50/p95 per kind of turn; with ``processes`` (name -> pid), also the CPU milliseconds
+    each process spent per turn over all knowledge turns and over the status turns."""
+    processes = processes or {}
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
         try:
             ready = client.get("/readyz")
@@ -95,6 +138,7 @@ def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str |
         # the questions cycle until `turns` of them answered (at most 3 x turns tries).
         by_outcome: dict[str, list[float]] = {"answer": [], "clarify": [], "no answer": []}
         tries = 0
+        cpu_before = _cpu(processes)
         while len(by_outcome["answer"]) < turns and tries < 3 * turns:
             question = KNOWLEDGE_QUESTIONS[tries % len(KNOWLEDGE_QUESTIONS)]
             tries += 1
@@ -102,8 +146,10 @@ def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str |
             by_outcome[_knowledge_outcome(messages)].append(elapsed)
         if not by_outcome["answer"]:
             raise RuntimeError("no knowledge turn answered with an article and its link")
+        knowledge_cpu = _cpu_per_turn(cpu_before, _cpu(processes), tries)
         knowledge = by_outcome["answer"]
         status: list[float] = []
+        cpu_before = _cpu(processes)
         for _ in range(turns):
             # A new conversation each time: the customer names the email the ticket was
             # opened with (the assistant tells a ticket's status to its own customer only).
@@ -116,13 +162,16 @@ def run_chat_bench(base_url: str, *, turns: int) -> list[dict[str, float | str |
                     f"a status turn did not mention {reference}: {_texts(messages)!r}"
                 )
             status.append(elapsed)
-    rows = [_summary("knowledge answer", knowledge)]
+        status_cpu = _cpu_per_turn(cpu_before, _cpu(processes), turns)
+    rows: list[dict[str, object]] = [
+        {**_summary("knowledge answer", knowledge), "cpu_ms_per_turn": knowledge_cpu}
+    ]
     rows += [
         _summary(f"knowledge {outcome}", samples)
         for outcome, samples in by_outcome.items()
         if outcome != "answer" and samples
     ]
-    return [*rows, _summary("ticket status", status)]
+    return [*rows, {**_summary("ticket status", status), "cpu_ms_per_turn": status_cpu}]
 
 
 def _knowledge_outcome(messages: list[dict[str, object]]) -> str:

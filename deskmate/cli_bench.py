@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
+from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -22,11 +23,17 @@ def bench_chat(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """p50/p95 latency of knowledge-answer and ticket-status turns through the chat gateway."""
-    from deskmate.bench import run_chat_bench
+    from deskmate.bench import run_chat_bench, stack_processes
 
-    target = (url or get_settings().resolved_public_url).rstrip("/")
+    settings = get_settings()
+    target = (url or settings.resolved_public_url).rstrip("/")
+    port = urlsplit(target).port or settings.port
+    # The local processes behind that port, if this machine runs them (Deskmate's port layout).
+    processes = stack_processes(
+        port=port, rasa_port=settings.rasa_port, actions_port=settings.actions_port
+    )
     try:
-        rows = run_chat_bench(target, turns=turns)
+        rows = run_chat_bench(target, turns=turns, processes=processes)
     except RuntimeError as exc:
         raise fail(str(exc)) from exc
     if as_json:
@@ -45,6 +52,20 @@ def bench_chat(
             f"{row['max_ms']:.1f}",
         )
     console.print(table)
+    measured = [row for row in rows if row.get("cpu_ms_per_turn")]
+    if measured:
+        cpu = Table(title="CPU ms per turn (knowledge: every knowledge turn, answered or not)")
+        names = sorted(cast(dict[str, float], measured[0]["cpu_ms_per_turn"]))
+        for column in ("turn", *names, "total"):
+            cpu.add_column(column, justify="right")
+        for row in measured:
+            spent = cast(dict[str, float], row["cpu_ms_per_turn"])
+            cpu.add_row(
+                str(row["turn"]),
+                *(f"{spent[n]:.1f}" for n in names),
+                f"{sum(spent.values()):.1f}",
+            )
+        console.print(cpu)
 
 
 @bench_app.command("api")

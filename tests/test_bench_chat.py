@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from deskmate.bench import _knowledge_outcome
+import pytest
+
+from deskmate.bench import _cpu_per_turn, _knowledge_outcome, stack_processes
 
 
 def test_knowledge_turns_are_told_apart_by_what_the_help_center_decided() -> None:
@@ -19,3 +21,29 @@ def test_knowledge_turns_are_told_apart_by_what_the_help_center_decided() -> Non
     assert _knowledge_outcome(clarify) == "clarify"
     assert _knowledge_outcome(no_answer) == "no answer"
     assert _knowledge_outcome([]) == "no answer"
+
+
+def test_the_stack_processes_are_found_by_their_command_lines() -> None:
+    import subprocess
+    import sys
+
+    # Stand-ins whose command lines look like the app's and the action server's.
+    sleeper = "import time; time.sleep(60)"
+    app = subprocess.Popen([sys.executable, "-c", sleeper, "uvicorn", "--port", "48123"])
+    actions = subprocess.Popen([sys.executable, "-c", sleeper, "rasa_sdk", "--port", "48125"])
+    other = subprocess.Popen([sys.executable, "-c", sleeper, "uvicorn", "--port", "481234"])
+    try:
+        found = stack_processes(port=48123, rasa_port=48124, actions_port=48125)
+        assert found == {"app": app.pid, "actions": actions.pid}  # no Rasa on 48124
+    finally:
+        for process in (app, actions, other):
+            process.kill()
+            process.wait()
+
+
+def test_cpu_per_turn_is_the_difference_over_the_turns() -> None:
+    assert _cpu_per_turn({"app": 1.0, "rasa": 2.0}, {"app": 1.5, "rasa": 2.1}, 10) == {
+        "app": 50.0,
+        "rasa": pytest.approx(10.0),
+    }
+    assert _cpu_per_turn({"app": 1.0}, {"app": 1.0}, 0) == {"app": 0.0}

@@ -1,6 +1,6 @@
 """Learn the linear rankers (``knowledge.learned``) on the tuning half, and only on it.
 
-    python -m deskmate.bench_kb_learn [fused] [dense-only] [lexical-only]
+    python -m deskmate.bench_kb_learn [fused] [dense-only] [lexical-only] [--no-twins]
 
 asks every question of the tuning half once (the signals ``rank_articles`` gathers), computes
 each candidate's features with the code that serves them, and fits three rankers with the same
@@ -9,7 +9,9 @@ softmax over each question's candidates (log-likelihood of the expected articles
 penalty on the standardised weights; the penalty is the one with the best Recall@1 (then MRR)
 in 5-fold cross-validation inside the tuning half, averaged over three fold seeds. It prints the
 cross-validated figures and the weights; copying them into ``knowledge.learned`` is a
-deliberate, reviewed step. The test half is never read here.
+deliberate, reviewed step. The test half is never read here. An expected article's twin in
+the other language counts as expected (``deskmate.bench_kb.with_twins``); ``--no-twins`` takes
+the labels exactly as written.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from deskmate.bench_kb import QUESTIONS
+from deskmate.bench_kb import QUESTIONS, TWINS
 from deskmate.bench_kb_split import SPLIT_FILE
 from deskmate.bench_kb_tune import Asked, tuning_half
 from deskmate.seed import ARTICLES
@@ -91,10 +93,26 @@ def first_expected_rank(question: Candidates, weights: Matrix) -> int | None:
     return next((r for r, j in enumerate(order, start=1) if question.expected[j]), None)
 
 
-def recall_and_mrr(questions: Sequence[Candidates], weights: Matrix) -> tuple[float, float]:
+@dataclass(frozen=True, order=True)
+class Figures:
+    """Recall@1, MRR and Recall@5; compared in that order (the penalty is chosen on R@1, MRR)."""
+
+    recall_at_1: float
+    mrr: float
+    recall_at_5: float
+
+    def __str__(self) -> str:
+        return f"R@1 {self.recall_at_1:.3f} R@5 {self.recall_at_5:.3f} MRR {self.mrr:.3f}"
+
+
+def figures(questions: Sequence[Candidates], weights: Matrix) -> Figures:
     ranks = [first_expected_rank(q, weights) for q in questions]
     n = max(len(ranks), 1)
-    return sum(r == 1 for r in ranks) / n, sum(1 / r for r in ranks if r) / n
+    return Figures(
+        recall_at_1=sum(r == 1 for r in ranks) / n,
+        mrr=sum(1 / r for r in ranks if r) / n,
+        recall_at_5=sum(r is not None and r <= 5 for r in ranks) / n,
+    )
 
 
 def folds(questions: Sequence[Candidates], seed: int) -> list[list[int]]:
@@ -109,40 +127,49 @@ def folds(questions: Sequence[Candidates], seed: int) -> list[list[int]]:
     return out
 
 
-def cross_validate(questions: Sequence[Candidates], penalty: float) -> tuple[float, float]:
-    """Mean (Recall@1, MRR) of held-out folds, over the fold seeds."""
+def cross_validate(questions: Sequence[Candidates], penalty: float) -> Figures:
+    """The held-out folds' figures (each question scored once per seed), averaged over seeds."""
     results = []
     for seed in SEEDS:
-        hits, reciprocal = 0.0, 0.0
+        weighted = np.zeros(3)
         for fold in folds(questions, seed):
             held = set(fold)
             weights = fit([q for i, q in enumerate(questions) if i not in held], penalty)
-            recall, mrr = recall_and_mrr([questions[i] for i in fold], weights)
-            hits += recall * len(fold)
-            reciprocal += mrr * len(fold)
-        results.append((hits / len(questions), reciprocal / len(questions)))
-    return float(np.mean([r for r, _ in results])), float(np.mean([m for _, m in results]))
+            got = figures([questions[i] for i in fold], weights)
+            weighted += len(fold) * np.array([got.recall_at_1, got.mrr, got.recall_at_5])
+        results.append(weighted / len(questions))
+    recall_at_1, mrr, recall_at_5 = (float(v) for v in np.mean(results, axis=0))
+    return Figures(recall_at_1=recall_at_1, mrr=mrr, recall_at_5=recall_at_5)
 
 
 def main() -> None:
-    asked = tuning_half(get_settings(), questions=QUESTIONS, articles=ARTICLES, split=SPLIT_FILE)
+    options = [a for a in sys.argv[1:] if a.startswith("--")]
+    chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if set(options) - {"--no-twins"}:
+        sys.exit(f"unknown option(s): {' '.join(sorted(set(options) - {'--no-twins'}))}")
+    asked = tuning_half(
+        get_settings(),
+        questions=QUESTIONS,
+        articles=ARTICLES,
+        split=SPLIT_FILE,
+        twins=None if "--no-twins" in options else TWINS,
+    )
     for label, names, dense, lexical in (
         ("fused", FUSED_FEATURES, True, True),
         ("dense-only", DENSE_FEATURES, True, False),
         ("lexical-only", LEXICAL_ONLY_FEATURES, False, True),
     ):
-        if sys.argv[1:] and label not in sys.argv[1:]:
+        if chosen and label not in chosen:
             continue
         questions = candidates(asked, names, dense=dense, lexical=lexical)
         scored = [(cross_validate(questions, p), -i, p) for i, p in enumerate(PENALTIES)]
-        for (recall, mrr), _, penalty in scored:
-            print(f"{label:12s} L2 {penalty:<6} CV R@1 {recall:.3f} MRR {mrr:.3f}")
-        (recall, mrr), _, penalty = max(scored)
+        for cv, _, penalty in scored:
+            print(f"{label:12s} L2 {penalty:<6} CV {cv}")
+        cv, _, penalty = max(scored)
         weights = fit(questions, penalty)
-        fitted = recall_and_mrr(questions, weights)
         print(
-            f"{label}: L2 {penalty} (CV R@1 {recall:.3f}); on the whole tuning half R@1 "
-            f"{fitted[0]:.3f} MRR {fitted[1]:.3f}; weights:"
+            f"{label}: L2 {penalty} (CV {cv}); on the whole tuning half "
+            f"{figures(questions, weights)}; weights:"
         )
         print("{" + ", ".join(f'"{n}": {w:.4g}' for n, w in zip(names, weights, strict=True)) + "}")
 

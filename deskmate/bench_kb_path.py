@@ -4,7 +4,8 @@ Per query, as production does it (``knowledge.ranking.gather_signals``, then the
 ``fuse_learned``): detect the language; embed the question with the language's own model
 (MiniLM for English, USE for Chinese) and search its FAISS index; for English, embed it with
 the cross-lingual USE too and search that index; search the word and the character n-gram BM25
-lanes; collapse each lane to articles and fuse them. Every stage is timed on its own, and the
+lanes and the whole-article character lane (an article's chunks joined); collapse each lane to
+articles and fuse them. Every stage is timed on its own, and the
 whole in one clock.
 
 Left out: the two primary-key lookups (chunk -> article, article rows) that production makes
@@ -64,6 +65,7 @@ STAGES = (
     "faiss use",
     "bm25 words",
     "bm25 chars",
+    "bm25 article chars",
     "fusion",
     "total",
 )
@@ -186,9 +188,21 @@ def run_path(
         report.build_s[f"bm25 {name}"] = time.perf_counter() - start
         gc.collect()
         report.memory_mb[f"bm25 {name} (RSS growth)"] = rss_mb() - before
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    lanes["article chars"] = BM25Index(CharTokenizer())
+    lanes["article chars"].add(
+        (number, "\n\n".join(texts[first : first + CHUNKS_PER_ARTICLE]))
+        for number, first in enumerate(range(0, len(texts), CHUNKS_PER_ARTICLE))
+    )
+    report.build_s["bm25 article chars"] = time.perf_counter() - start
+    gc.collect()
+    report.memory_mb["bm25 article chars (RSS growth)"] = rss_mb() - before
     old: dict[str, ReferenceBM25Index] = {}
     if size <= OLD_LEXICAL_MAX:
-        for name, lane in lanes.items():
+        for name in ("words", "chars"):
+            lane = lanes[name]
             gc.collect()
             before = rss_mb()
             start = time.perf_counter()
@@ -242,6 +256,9 @@ def _one_query(
         dense_hits.append(hits)
     words = _timed(report, "bm25 words", lambda: lanes["words"].search(query, k=depth))
     chars = _timed(report, "bm25 chars", lambda: lanes["chars"].search(query, k=depth))
+    whole = _timed(
+        report, "bm25 article chars", lambda: lanes["article chars"].search(query, k=depth)
+    )
 
     def fusion() -> list[uuid.UUID]:
         chunk_ids = {c for hits in [*dense_hits, words, chars] for c, _ in hits}
@@ -258,6 +275,7 @@ def _one_query(
             threshold=1.0,
             articles={a.id: cast(Article, a) for a in found},
             query_terms=len(lanes["words"].tokenizer(query)),
+            article_chars=[(articles[number].id, score) for number, score in whole],
         )
         return fuse_learned(signals)
 

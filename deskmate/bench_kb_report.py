@@ -12,6 +12,7 @@ from rich.table import Table
 from deskmate.bench_kb import (
     QUESTIONS,
     SIGNALS,
+    TWINS,
     QualityReport,
     evaluate_quality,
     load_questions,
@@ -140,6 +141,7 @@ def run_bench_kb(
     scale_embedder: str | None = None,
     parts: Sequence[str] = ("index", "path"),
     quality: bool = True,
+    twins: bool = True,
 ) -> None:
     question_files = list(questions or QUESTIONS)
     article_file = articles or ARTICLES
@@ -150,12 +152,13 @@ def run_bench_kb(
             "embedder_cross": settings.embedder_cross,
             "lexical_chinese": settings.lexical_chinese,
             "embedding_runtime": settings.embedding_runtime,
+            "twins": twins,
         }
     }
     if not as_json:
         console.print(f"configuration: {output['config']}")
     if quality:
-        output.update(_quality(settings, console, article_file, question_files, as_json))
+        output.update(_quality(settings, console, article_file, question_files, as_json, twins))
     if sizes and "index" in parts:
         kind = scale_embedder or settings.embedder_en
         embedder = load_embedder(
@@ -245,10 +248,16 @@ def _quality(
     article_file: Path,
     question_files: Sequence[Path],
     as_json: bool,
+    twins: bool,
 ) -> dict[str, object]:
     """Quality per ranking and half, latency through rank_articles, publish to searchable."""
     with console.status("indexing the articles and asking the labelled questions"):
-        report = evaluate_quality(settings, questions=question_files, articles=article_file)
+        report = evaluate_quality(
+            settings,
+            questions=question_files,
+            articles=article_file,
+            twins=TWINS if twins else None,
+        )
     output: dict[str, object] = {
         "quality": report.rows(),
         "margin": {half: report.margin(half) for half in report.halves()},

@@ -24,7 +24,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from deskmate.bench_kb import DEPTH, QUESTIONS, Question, load_questions, throwaway_kb
+from deskmate.bench_kb import (
+    DEPTH,
+    QUESTIONS,
+    TWINS,
+    Question,
+    load_questions,
+    load_twins,
+    throwaway_kb,
+    with_twins,
+)
 from deskmate.bench_kb_split import SPLIT_FILE, TUNE, question_id, read_split
 from deskmate.seed import ARTICLES
 from deskmate.settings import Settings, get_settings
@@ -46,9 +55,18 @@ class Asked:
 
 
 def tuning_half(
-    settings: Settings, *, questions: Sequence[Path], articles: Path, split: Path
+    settings: Settings,
+    *,
+    questions: Sequence[Path],
+    articles: Path,
+    split: Path,
+    twins: Path | None = TWINS,
 ) -> list[Asked]:
-    """The signals of every answerable question in the tuning half."""
+    """The signals of every answerable question in the tuning half.
+
+    An expected article's twin (``deskmate.bench_kb.with_twins``) is expected too, unless
+    ``twins`` is None (the labels as written).
+    """
     halves = read_split(split)
     asked: list[Question] = [
         q
@@ -56,6 +74,8 @@ def tuning_half(
         for q in load_questions(path)
         if q.expected and halves.get(question_id(q.q)) == TUNE
     ]
+    if twins is not None:
+        asked = with_twins(asked, load_twins(twins))
     out: list[Asked] = []
     with throwaway_kb(settings, articles) as (factory, router), factory() as session:
         ids = {a.external_id: a.id for a in session.scalars(select(Article))}

@@ -270,6 +270,13 @@ def bench_kb(
     quality: Annotated[
         bool, typer.Option(help="Measure retrieval quality on the labelled questions.")
     ] = True,
+    twins: Annotated[
+        bool,
+        typer.Option(
+            help="Accept an expected article's twin in the other language "
+            "(tests/knowledge/eval/twins.json); --no-twins scores the labels as written."
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
@@ -298,6 +305,7 @@ def bench_kb(
             scale_embedder=scale_embedder,
             parts=parts,
             quality=quality,
+            twins=twins,
         )
     except DeskmateError as exc:
         raise fail(exc.detail) from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,9 @@ class Signals:
     threshold: float  # the answer threshold of the query's language
     articles: dict[uuid.UUID, Article]  # every published article that any signal found
     query_terms: int = 0  # words the word BM25 lane kept of the query (stop words dropped)
+    # Whole-article character n-gram BM25: (article id, score), best first. It scores the
+    # articles the other signals found; it adds none.
+    article_chars: list[tuple[uuid.UUID, float]] = field(default_factory=list)
 
     def same_language(self, ranking: Sequence[ArticleHit]) -> list[ArticleHit]:
         return [h for h in ranking if self.articles[h.article_id].language == self.language]
@@ -96,6 +99,7 @@ def gather_signals(
         threshold=router.thresholds.get(language, 1.0),
         articles=articles,
         query_terms=len(router.lexical.bm25.tokenizer(query)),
+        article_chars=router.article_char_search(session, query, k=depth),
     )
 
 
@@ -190,6 +194,7 @@ def features_of(
         article_language={i: a.language for i, a in signals.articles.items()},
         query_language=signals.language,
         query_terms=signals.query_terms,
+        article_chars=signals.article_chars if lexical else (),
     )
 
 

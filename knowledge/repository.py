@@ -4,12 +4,14 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, UnaryExpression, delete, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from knowledge.models import Article, ArticleChunk, ArticleStatus, ArticleVersion, SearchLog
+
+T = TypeVar("T")
 
 
 def get_article(session: Session, article_id: uuid.UUID) -> Article | None:
@@ -57,15 +59,25 @@ def chunk_signature(article_id: uuid.UUID, version: int, length: int) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
-def chunk_texts(session: Session, chunk_ids: Sequence[int]) -> dict[int, str]:
-    texts: dict[int, str] = {}
+def _per_chunk(
+    session: Session, chunk_ids: Sequence[int], column: InstrumentedAttribute[T]
+) -> dict[int, T]:
+    """{chunk id: one column of the chunk}, read 500 ids at a time."""
+    values: dict[int, T] = {}
     for start in range(0, len(chunk_ids), 500):
         batch = list(chunk_ids[start : start + 500])
-        rows = session.execute(
-            select(ArticleChunk.id, ArticleChunk.text).where(ArticleChunk.id.in_(batch))
-        )
-        texts.update({r[0]: r[1] for r in rows})
-    return texts
+        rows = session.execute(select(ArticleChunk.id, column).where(ArticleChunk.id.in_(batch)))
+        values.update({r[0]: r[1] for r in rows})
+    return values
+
+
+def chunk_texts(session: Session, chunk_ids: Sequence[int]) -> dict[int, str]:
+    return _per_chunk(session, chunk_ids, ArticleChunk.text)
+
+
+def chunk_owners(session: Session, chunk_ids: Sequence[int]) -> dict[int, uuid.UUID]:
+    """{chunk id: its article's id}, without loading the chunks."""
+    return _per_chunk(session, chunk_ids, ArticleChunk.article_id)
 
 
 def chunk_articles(session: Session, chunk_ids: Sequence[int]) -> dict[int, ArticleChunk]:

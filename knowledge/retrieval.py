@@ -181,13 +181,21 @@ class LexicalRetriever:
     """The in-memory BM25 indexes, following the published chunks like the dense index does.
 
     Two lanes over the same chunks: words (stemmed English, segmented Chinese) and character
-    n-grams (``CharTokenizer``), which still match a misspelt or clipped word.
+    n-grams (``CharTokenizer``), which still match a misspelt or clipped word. A third lane,
+    ``articles``, scores whole articles by character n-grams: each published article's chunks
+    joined into one document, so a question whose words are spread over several sections
+    still matches its article as a whole (the chunk lanes see one section at a time).
     """
 
     def __init__(self, tokenizer: Tokenizer | None = None) -> None:
         self.bm25 = BM25Index(tokenizer or Tokenizer())
         self.chars = BM25Index(CharTokenizer())
+        self.articles = BM25Index(CharTokenizer())  # keyed by ``_article_keys``
         self._signatures: dict[int, int] = {}
+        self._owner: dict[int, uuid.UUID] = {}  # chunk -> its article
+        self._chunks_of: dict[uuid.UUID, set[int]] = {}
+        self._article_keys: dict[uuid.UUID, int] = {}
+        self._key_articles: dict[int, uuid.UUID] = {}
         self._synced: object = None
         self._lock = threading.Lock()
 
@@ -204,8 +212,40 @@ class LexicalRetriever:
             for chunk_id in stale:
                 del self._signatures[chunk_id]
             self._signatures.update({i: wanted[i] for i in fresh if i in texts})
+            self._sync_articles(session, stale, [i for i in fresh if i in texts], texts)
             self._synced = token
             return len(fresh), len(stale)
+
+    def _sync_articles(
+        self, session: Session, stale: list[int], fresh: list[int], texts: dict[int, str]
+    ) -> None:
+        """Re-index the whole-article documents of every article a changed chunk belongs to."""
+        touched: set[uuid.UUID] = set()
+        for chunk_id in stale:
+            article_id = self._owner.pop(chunk_id, None)
+            if article_id is not None:  # None: the chunk went away before its owner was read
+                self._chunks_of[article_id].discard(chunk_id)
+                touched.add(article_id)
+        for chunk_id, article_id in repository.chunk_owners(session, fresh).items():
+            self._owner[chunk_id] = article_id
+            self._chunks_of.setdefault(article_id, set()).add(chunk_id)
+            touched.add(article_id)
+        if not touched:
+            return
+        keys = [self._article_keys[a] for a in touched if a in self._article_keys]
+        self.articles.remove(keys)
+        unread = [c for a in touched for c in self._chunks_of[a] if c not in texts]
+        texts = {**texts, **repository.chunk_texts(session, unread)}
+        documents: list[tuple[int, str]] = []
+        for article_id in sorted(touched):
+            chunk_ids = sorted(self._chunks_of[article_id])
+            if not chunk_ids:
+                del self._chunks_of[article_id]
+                continue
+            key = self._article_keys.setdefault(article_id, len(self._article_keys))
+            self._key_articles[key] = article_id
+            documents.append((key, "\n\n".join(texts.get(c, "") for c in chunk_ids)))
+        self.articles.add(documents)
 
     def search(
         self, session: Session, text: str, *, k: int, token: object = None, chars: bool = False
@@ -217,6 +257,14 @@ class LexicalRetriever:
         if token is None or token != self._synced:
             self.sync(session, token=token)
         return (self.chars if chars else self.bm25).search(text, k=k)
+
+    def search_articles(
+        self, session: Session, text: str, *, k: int, token: object = None
+    ) -> list[tuple[uuid.UUID, float]]:
+        """BM25 hits of the whole-article character lane: (article id, score), best first."""
+        if token is None or token != self._synced:
+            self.sync(session, token=token)
+        return [(self._key_articles[key], score) for key, score in self.articles.search(text, k=k)]
 
 
 def query_language(text: str) -> str:
@@ -295,6 +343,11 @@ class LanguageRouter:
 
     def char_search(self, session: Session, text: str, *, k: int) -> list[tuple[int, float]]:
         return self.lexical.search(session, text, k=k, token=self.version(), chars=True)
+
+    def article_char_search(
+        self, session: Session, text: str, *, k: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        return self.lexical.search_articles(session, text, k=k, token=self.version())
 
     @property
     def ready(self) -> bool:

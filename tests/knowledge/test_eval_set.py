@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from deskmate.bench_kb import Question, load_twins, with_twins
+from deskmate.errors import BadRequest
 from deskmate.language import detect_language
 from knowledge import importing
 from knowledge.schemas import ArticleImport
@@ -164,3 +166,40 @@ def test_the_copy_check_catches_a_copied_sentence() -> None:
     body = "Hold the reset button for 10 seconds until the light blinks amber, then let go."
     assert _shared_run(f"how do i... {body[5:60]}?", body, COPY_RUN) is not None
     assert _shared_run("how long do i hold the reset button on the hub", body, COPY_RUN) is None
+
+
+# Twin articles: an English and a Chinese article on the same topic; a label names either.
+TWINS = Path(__file__).resolve().parent / "eval" / "twins.json"
+
+
+def test_every_twin_is_a_seed_article_paired_with_one_in_the_other_language(
+    articles: dict[str, ArticleImport],
+) -> None:
+    twins = load_twins(TWINS)
+    assert len(twins) >= 2 * 30
+    for article_id, twin in twins.items():
+        assert article_id in articles and twin in articles, (article_id, twin)
+        assert twins[twin] == article_id, "pairs are symmetric"
+        assert {articles[article_id].language, articles[twin].language} == {"en", "zh"}
+        # Twins answer the same question: same product and category.
+        assert articles[article_id].product == articles[twin].product, article_id
+        assert articles[article_id].category == articles[twin].category, article_id
+
+
+def test_an_article_is_in_one_twin_pair_at_most(tmp_path: Path) -> None:
+    pairs = json.loads(TWINS.read_text(encoding="utf-8"))["pairs"]
+    ids = [row[language] for row in pairs for language in ("en", "zh")]
+    assert len(ids) == len(set(ids))
+    twice = tmp_path / "twins.json"
+    twice.write_text(json.dumps({"pairs": [*pairs, {"en": pairs[0]["en"], "zh": "kb-zh-999"}]}))
+    with pytest.raises(BadRequest, match="not a pair of its own"):
+        load_twins(twice)
+
+
+def test_a_cross_lingual_label_accepts_the_answer_in_the_questions_own_language() -> None:
+    twins = load_twins(TWINS)
+    assert twins["kb-en-014"] == "kb-zh-026"  # the doorbell wired to an existing chime
+    question = Question("门铃能接到原来的叮咚上吗", "zh", frozenset({"kb-en-014"}))
+    (accepted,) = with_twins([question], twins)
+    assert accepted.expected == {"kb-en-014", "kb-zh-026"}
+    assert with_twins([question], {}) == [question]  # the labels as written

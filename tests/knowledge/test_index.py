@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,48 @@ def test_an_edited_article_is_reembedded_even_when_sqlite_reuses_its_chunk_ids(
     assert hits and hits[0][0] in {c.id for c in refund.chunks}
     dense = router.retrievers["en"].search_chunks("voucher for the zebra plan", k=1)
     assert dense[0][0] in {c.id for c in refund.chunks}
+
+
+def test_the_whole_article_lane_follows_publishing_editing_and_archiving(
+    session: Session, tmp_path: Path, embedder: Embedder
+) -> None:
+    router = _seeded_router(session, tmp_path, embedder)
+    refund = _article(session, "kb-refund")
+
+    def found(query: str) -> list[uuid.UUID]:
+        return [article_id for article_id, _ in router.article_char_search(session, query, k=5)]
+
+    assert found("paid within 14 days")[0] == refund.id
+    # One document per article, its chunks joined: words from two sections match together.
+    add_article(
+        session,
+        external_id="kb-sections",
+        title="Aquarium sensor",
+        body="Intro.\n\n## Calibrate\n\nHold the violet key.\n\n## Clean\n\nRinse the quartz tip.",
+        category="setup",
+    )
+    session.flush()
+    sections = _article(session, "kb-sections")
+    assert len(sections.chunks) > 1
+    router.article_published(session, article_id=sections.id)
+    assert found("violet quartz")[0] == sections.id
+
+    add_article(  # an edit: the article's document is replaced, not added to
+        session,
+        external_id="kb-refund",
+        title="Get a refund for Lumora Cloud",
+        body="Ask about a voucher for the Zebra plan instead.",
+        category="billing",
+    )
+    session.flush()
+    router.article_published(session, article_id=refund.id)
+    assert found("zebra voucher")[0] == refund.id
+    assert refund.id not in found("paid within 14 days")
+
+    refund.status = ArticleStatus.ARCHIVED
+    session.flush()
+    router.article_removed(session, article_id=refund.id)
+    assert refund.id not in found("zebra voucher refund")
 
 
 def test_an_update_swaps_files_atomically_and_another_process_reloads_it(

@@ -42,6 +42,7 @@ def _features(query_language: str = "en", query_terms: int = 4) -> dict[uuid.UUI
         article_language=LANGUAGE,
         query_language=query_language,
         query_terms=query_terms,
+        article_chars=[(EN2, 8.0), (ZH1, 2.0), (uuid.UUID(int=99), 1.0)],
     )
 
 
@@ -73,6 +74,17 @@ def test_lexical_features_are_each_lane_over_its_best_with_query_interactions() 
     chinese = _features(query_language="zh", query_terms=0)
     assert chinese[EN3]["words_zh"] == 1 and chinese[EN3]["words_short"] == 1
     assert chinese[ZH1]["other_language"] == 0 and chinese[EN1]["other_language"] == 1
+
+
+def test_the_whole_article_lane_scores_the_candidates_and_adds_none() -> None:
+    features = _features()
+    assert uuid.UUID(int=99) not in features  # only scored: the other lanes did not find it
+    assert features[EN2]["article_chars"] == 1 and features[EN2]["article_chars_rr"] == 1
+    assert features[ZH1]["article_chars"] == 0.25 and features[ZH1]["article_chars_rr"] == 1 / 2
+    assert features[EN1]["article_chars"] == 0
+    assert features[EN1]["article_chars_rr"] == 1 / MISSING_RANK
+    assert features[EN2]["article_chars_zh"] == 0
+    assert _features(query_language="zh")[ZH1]["article_chars_zh"] == 0.25
 
 
 def test_second_best_per_article_needs_two_chunks() -> None:

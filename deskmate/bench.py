@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from deskmate.bench_cpu import PROC, process_cpu_seconds
+from deskmate.bench_cpu import PROC, children, process_cpu_seconds
 
 KNOWLEDGE_QUESTIONS = [
     "how do I connect my camera to wifi",
@@ -68,8 +68,21 @@ def stack_processes(*, port: int, rasa_port: int, actions_port: int) -> dict[str
     return found
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (Sanic serves from worker processes)."""
+    total, pending, seen = 0.0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += process_cpu_seconds(current) or 0.0
+        pending += children(current)
+    return total
+
+
 def _cpu(processes: dict[str, int]) -> dict[str, float]:
-    return {name: process_cpu_seconds(pid) or 0.0 for name, pid in processes.items()}
+    return {name: tree_cpu_seconds(pid) for name, pid in processes.items()}
 
 
 def _cpu_per_turn(

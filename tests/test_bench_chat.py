@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from deskmate.bench import _cpu_per_turn, _knowledge_outcome, stack_processes
+from deskmate.bench import _cpu_per_turn, _knowledge_outcome, stack_processes, tree_cpu_seconds
+from deskmate.bench_cpu import children, process_cpu_seconds
 
 
 def test_knowledge_turns_are_told_apart_by_what_the_help_center_decided() -> None:
@@ -47,3 +48,29 @@ def test_cpu_per_turn_is_the_difference_over_the_turns() -> None:
         "rasa": pytest.approx(10.0),
     }
     assert _cpu_per_turn({"app": 1.0}, {"app": 1.0}, 0) == {"app": 0.0}
+
+
+def test_a_process_tree_counts_the_cpu_of_its_workers() -> None:
+    import subprocess
+    import sys
+
+    # A parent that starts a busy child and waits: the child's CPU belongs to the parent's tree.
+    code = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        "'import time\\nend = time.process_time() + 0.5\\nwhile time.process_time() < end: pass"
+        "\\nimport time; time.sleep(30)'])"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        import time
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and tree_cpu_seconds(parent.pid) < 0.4:
+            time.sleep(0.1)
+        own = process_cpu_seconds(parent.pid) or 0.0
+        assert tree_cpu_seconds(parent.pid) >= 0.4 > own
+    finally:
+        for pid in children(parent.pid):
+            subprocess.run(["kill", str(pid)], check=False)
+        parent.kill()
+        parent.wait()

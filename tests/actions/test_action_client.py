@@ -107,3 +107,30 @@ def test_non_json_error_body(api: FakeApi) -> None:
 
     assert caught.value.status_code == 502
     assert caught.value.code is None
+
+
+def test_every_call_shares_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    from actions.client import tls_context
+
+    verify: list[object] = []
+    real_init = httpx.AsyncClient.__init__
+
+    def spy(self: httpx.AsyncClient, *args: object, **kwargs: object) -> None:
+        verify.append(kwargs.get("verify"))
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", spy)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"query": "q", "decision": "no_answer", "results": []})
+
+    client = DeskmateClient(base_url="https://api.example", transport=httpx.MockTransport(handle))
+    asyncio.run(client.search_kb("q", language="en"))
+    asyncio.run(client.search_kb("again", language="en"))
+    # A client per call (connections stay short-lived), one CA bundle read for all of them.
+    assert len(verify) == 2
+    assert verify[0] is verify[1] is tls_context()
+    assert isinstance(verify[0], ssl.SSLContext)
+    assert verify[0].verify_mode == ssl.CERT_REQUIRED and verify[0].check_hostname

@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from deskmate.bench_cpu import PROC, children, process_cpu_seconds
+from deskmate.bench_cpu import PROC, tree_cpu_seconds
 
 KNOWLEDGE_QUESTIONS = [
     "how do I connect my camera to wifi",
@@ -66,19 +66,6 @@ def stack_processes(*, port: int, rasa_port: int, actions_port: int) -> dict[str
             if name not in found and program in line and port_args in line + "\0":
                 found[name] = int(entry.name)
     return found
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and all its descendants (Sanic serves from worker processes)."""
-    total, pending, seen = 0.0, [pid], set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        total += process_cpu_seconds(current) or 0.0
-        pending += children(current)
-    return total
 
 
 def _cpu(processes: dict[str, int]) -> dict[str, float]:

@@ -53,6 +53,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (Sanic serves from worker processes)."""
+    total, pending, seen = 0.0, [pid], set[int]()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += process_cpu_seconds(current) or 0.0
+        pending += children(current)
+    return total
+
+
 def machine_busy_seconds() -> float | None:
     """CPU seconds all cores spent not idle since boot (from /proc/stat)."""
     try:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from deskmate.bench import _cpu_per_turn, _knowledge_outcome, stack_processes, tree_cpu_seconds
-from deskmate.bench_cpu import children, process_cpu_seconds
+from deskmate.bench import _cpu_per_turn, _knowledge_outcome, stack_processes
+from deskmate.bench_cpu import children, process_cpu_seconds, tree_cpu_seconds
 
 
 def test_knowledge_turns_are_told_apart_by_what_the_help_center_decided() -> None:

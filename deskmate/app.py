@@ -160,7 +160,7 @@ def create_app(
     install_request_ids(app)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # async: nothing here blocks, no worker thread
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"])

@@ -252,11 +252,12 @@ def _load(
 
 
 def throughput(server: Server, token: str, *, clients: int, seconds: float) -> list[LoadResult]:
+    floor = _load(server, token, clients=clients, seconds=seconds, operation="ping")
     created = _load(server, token, clients=clients, seconds=seconds, operation="create")
     with server.engine.connect() as connection:
         top = int(connection.execute(text("SELECT coalesce(max(number), 1) FROM tickets")).one()[0])
     reads = _load(server, token, clients=clients, seconds=seconds, operation="read", top=top)
-    return [created, reads]
+    return [floor, created, reads]
 
 
 # ------------------------------------------------------------------ bulk rows for list queries

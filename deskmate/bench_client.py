@@ -31,7 +31,7 @@ class Spec:
     host: str
     port: int
     token: str
-    operation: str  # "create" or "read"
+    operation: str  # "create", "read" or "ping" (GET /healthz: the HTTP stack's floor)
     clients: int
     seconds: float
     top: int = 1  # reads: tickets DM-000001 .. top
@@ -75,8 +75,17 @@ def create_request(spec: Spec, n: int) -> tuple[bytes, bytes]:
     return head + body, json.dumps(description).encode()
 
 
+def ping_request(spec: Spec) -> tuple[bytes, bytes]:
+    """``GET /healthz``: no database and no token, the same HTTP server, framework and
+    middleware as a ticket read, so its cost is the floor under every request."""
+    request = f"GET /healthz HTTP/1.1\r\nHost: {spec.host}:{spec.port}\r\n\r\n".encode()
+    return request, b'"status":"ok"'
+
+
 def read_requests(spec: Spec) -> list[tuple[bytes, bytes]]:
     """The bytes of a read of every ticket (built once) and the reference each body must hold."""
+    if spec.operation == "ping":
+        return [ping_request(spec)]
     built = []
     for number in range(1, spec.top + 1):
         reference = format_reference(number)
@@ -157,7 +166,7 @@ async def connection_loop(
 
 async def run(spec: Spec, wait_for_go: bool = True) -> Outcome:
     outcome = Outcome()
-    reads = read_requests(spec) if spec.operation == "read" else []
+    reads = read_requests(spec) if spec.operation != "create" else []
     go = asyncio.Event()
     stop_at = [0.0]
     ready = [asyncio.Event() for _ in range(spec.clients)]

@@ -128,6 +128,10 @@ def bench_api(
     for row in report["throughput"]:
         table.add_row(*("-" if row.get(k) is None else str(row.get(k)) for k in columns))
     console.print(table)
+    console.print(
+        "[dim]ping: GET /healthz on the same server (no database, no token): the HTTP stack's "
+        "floor on this machine, which no ticket request can beat.[/dim]"
+    )
     for row in report["throughput"]:
         for sample in row["error_samples"]:  # type: ignore[attr-defined]
             console.print(f"  [red]{row['database']} {row['operation']}[/red] {sample}")

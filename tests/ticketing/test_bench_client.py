@@ -25,6 +25,17 @@ async def _serve(
             body = await reader.readexactly(length) if length else b""
             seen.append(head + body)
             method, path, _ = lines[0].split(b" ")
+            if path == b"/healthz":
+                answer, status = (
+                    (b'{"status":"ok"}', b"200 OK")
+                    if not seen[:-1]
+                    else (b'{"status":"down"}', b"503 Service Unavailable")
+                )
+                writer.write(
+                    b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(answer), answer)
+                )
+                await writer.drain()
+                continue
             reference = path.rsplit(b"/", 1)[1].decode()
             if method == b"POST":
                 sent = json.loads(body)
@@ -84,3 +95,12 @@ def test_creates_send_json_and_need_201_with_the_description() -> None:
     request, must_hold = create_request(Spec("h", 1, "t", "create", 1, 1.0), 7)
     assert request.startswith(b"POST /api/v1/tickets HTTP/1.1\r\n")
     assert must_hold == b'"bench ticket 7: the device stopped responding"'
+
+
+def test_pings_ask_for_healthz_without_a_token_and_need_its_ok() -> None:
+    # The fake server answers the first ping "ok" and every later one 503: one ok, the rest errors.
+    counts, samples, seen = asyncio.run(_load("ping", top=1))
+    assert counts["ok"] == 1 and counts["errors"] > 0, (counts, samples)
+    assert {r.split(b"\r\n")[0] for r in seen} == {b"GET /healthz HTTP/1.1"}
+    assert not any(b"Authorization" in r for r in seen)
+    assert all(s.startswith("HTTP 503") for s in samples)

@@ -23,6 +23,16 @@ def get_expert_by_agent(session: Session, agent_id: uuid.UUID) -> Expert | None:
     return session.scalar(select(Expert).where(Expert.agent_id == agent_id))
 
 
+def experts_by_agent(session: Session, agent_ids: list[uuid.UUID]) -> dict[uuid.UUID, Expert]:
+    """The yellow-pages entries linked to these agents, with their evidence (two queries)."""
+    if not agent_ids:
+        return {}
+    found = session.scalars(
+        select(Expert).where(Expert.agent_id.in_(agent_ids)).options(selectinload(Expert.evidence))
+    )
+    return {expert.agent_id: expert for expert in found if expert.agent_id is not None}
+
+
 def list_experts(session: Session, *, offset: int = 0, limit: int | None = None) -> list[Expert]:
     query = (
         select(Expert)

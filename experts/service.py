@@ -412,9 +412,18 @@ class YellowPagesSkills:
         self._session = session
         self._fallback = AgentSkills()
 
-    def proficiency(self, agent: Agent, skill: str) -> int:
-        level = proficiency(self._session, agent_id=agent.id, skill=skill)
-        return level if level is not None else self._fallback.proficiency(agent, skill)
+    def levels(self, agents: Sequence[Agent], skill: str) -> dict[uuid.UUID, int]:
+        """Every candidate's level in one read of their yellow-pages entries (with evidence)."""
+        experts = repository.experts_by_agent(self._session, [a.id for a in agents])
+        wanted = skill.lower()
+        found: dict[uuid.UUID, int] = {}
+        for agent in agents:
+            expert = experts.get(agent.id)
+            level = effective_skills(expert).get(wanted) if expert is not None else None
+            found[agent.id] = (
+                level if level is not None else self._fallback.proficiency(agent, skill)
+            )
+        return found
 
 
 EXPERT_SORTS = ("name", "-name", "email", "-email", "capacity", "-capacity", "load", "-load")

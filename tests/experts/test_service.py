@@ -46,6 +46,39 @@ def test_evidence_raises_proficiency_by_the_documented_rule(session: Session) ->
     assert service.effective_skills(expert)["wiring"] == 5  # capped
 
 
+def test_routing_reads_every_candidates_level_in_two_queries(session: Session) -> None:
+    """YellowPagesSkills.levels: yellow-pages level (evidence included) for linked agents, the
+    agent record's own skills for the others, 0 for neither; two queries (entries, evidence)
+    whatever the pool's size."""
+    from sqlalchemy import event
+
+    agents = [Agent(name=f"A{i}", email=f"a{i}@example.com") for i in range(6)]
+    agents[4].skills = [{"skill": "Wiring", "level": 2}]
+    session.add_all(agents)
+    session.flush()
+    linked = add_expert(session, agent_id=agents[0].id)
+    for item in _evidence(3, "wiring"):
+        service.add_evidence(session, expert=linked, data=item)
+    add_expert(session, email="b@example.com", agent_id=agents[1].id, skills=[])
+    session.flush()
+    session.expunge_all()  # nothing already loaded: what the next ticket's routing sees
+    pool = list(session.scalars(select(Agent).order_by(Agent.email)))
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        levels = service.YellowPagesSkills(session).levels(pool, "WIRING")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [levels[a.id] for a in pool] == [4, 0, 0, 0, 2, 0]  # 3 + 3 // 3; none; ...; own 2
+    assert len(statements) == 2, statements
+    assert service.YellowPagesSkills(session).levels([], "wiring") == {}
+
+
 def test_hooks_record_evidence_for_linked_people_only(session: Session) -> None:
     agent = Agent(name="Priya", email="priya.agent@example.com")
     session.add(agent)

@@ -12,7 +12,7 @@ the most senior first; then the least loaded, the most proficient, the one assig
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -31,9 +31,11 @@ NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SkillSource(Protocol):
-    """Where proficiency comes from (the agents' own skills; the yellow pages can plug in here)."""
+    """Where proficiency comes from (the agents' own skills; the yellow pages can plug in here).
+    One call for the whole candidate pool, so a source that reads the database reads it once
+    per ticket, not once per agent."""
 
-    def proficiency(self, agent: Agent, skill: str) -> int: ...
+    def levels(self, agents: Sequence[Agent], skill: str) -> dict[uuid.UUID, int]: ...
 
 
 class AgentSkills:
@@ -49,6 +51,9 @@ class AgentSkills:
             ),
             default=0,
         )
+
+    def levels(self, agents: Sequence[Agent], skill: str) -> dict[uuid.UUID, int]:
+        return {agent.id: self.proficiency(agent, skill) for agent in agents}
 
 
 @dataclass
@@ -133,7 +138,7 @@ def pick_agent(
         return None
     pool = [a for a in free if ticket.language in a.languages] or free
     pool = [a for a in pool if ticket.product and ticket.product in a.products] or pool
-    level = {a.id: skills.proficiency(a, skill) if skill else 0 for a in pool}
+    level = skills.levels(pool, skill) if skill else {a.id: 0 for a in pool}
     pool = [a for a in pool if level[a.id] > 0] or pool
     core = tier == CustomerTier.CORE
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from tests.ticketing.factories import add_agent, add_team, open_ticket
@@ -70,11 +73,13 @@ def test_round_robin_among_equals(session: Session) -> None:
 class FixedSkills:
     """A stand-in for the yellow pages: proficiency from somewhere other than Agent.skills."""
 
-    def __init__(self, levels: dict[str, int]) -> None:
-        self.levels = levels
+    def __init__(self, by_email: dict[str, int]) -> None:
+        self.by_email = by_email
+        self.calls = 0
 
-    def proficiency(self, agent: Agent, skill: str) -> int:
-        return self.levels.get(agent.email, 0)
+    def levels(self, agents: Sequence[Agent], skill: str) -> dict[uuid.UUID, int]:
+        self.calls += 1
+        return {agent.id: self.by_email.get(agent.email, 0) for agent in agents}
 
 
 def test_skill_source_is_pluggable(session: Session) -> None:
@@ -85,10 +90,10 @@ def test_skill_source_is_pluggable(session: Session) -> None:
     add_agent(session, team, name="A", email="a@lumora.example", capacity=5)
     add_agent(session, team, name="Z", email="z@lumora.example", capacity=5)
     data = TicketCreate(description="no wifi", product="Lumora Cam", category="connectivity")
-    ticket, _ = service.create_ticket(
-        session, data=data, actor="t", skills=FixedSkills({"z@lumora.example": 4})
-    )
+    skills = FixedSkills({"z@lumora.example": 4})
+    ticket, _ = service.create_ticket(session, data=data, actor="t", skills=skills)
     assert ticket.assignee is not None and ticket.assignee.email == "z@lumora.example"
+    assert skills.calls == 1  # one call for the whole pool
 
 
 def test_an_unavailable_agents_tickets_are_rerouted(session: Session) -> None:

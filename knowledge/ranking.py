@@ -33,7 +33,13 @@ from knowledge.fusion import (
     reciprocal_rank_fusion,
     second_best_per_article,
 )
-from knowledge.learned import FUSED_RANKER, LinearRanker, candidate_features, learned_ranking
+from knowledge.learned import (
+    FUSED_RANKER,
+    Candidates,
+    LinearRanker,
+    candidate_columns,
+    rank_candidates,
+)
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -175,12 +181,17 @@ def fuse_rrf(
 def features_of(
     signals: Signals, *, dense: bool = True, lexical: bool = True
 ) -> dict[uuid.UUID, dict[str, float]]:
-    """Every candidate's features for the learned rankers (``knowledge.learned``).
+    """Every candidate's features for the learned rankers (``knowledge.learned``), by article."""
+    return candidates_of(signals, dense=dense, lexical=lexical).as_dicts()
+
+
+def candidates_of(signals: Signals, *, dense: bool = True, lexical: bool = True) -> Candidates:
+    """Every candidate's features for the learned rankers (``knowledge.learned``), as columns.
 
     Without ``dense`` (or ``lexical``) those lanes neither add candidates nor features: the
     baselines rank only what their own lanes found, as the convex ones do.
     """
-    return candidate_features(
+    return candidate_columns(
         [
             DenseRanking(hits, languages, second)
             for hits, languages, second in zip(
@@ -210,7 +221,7 @@ def fuse_learned(
     The baselines are ``DENSE_RANKER`` without ``lexical`` and ``LEXICAL_RANKER`` without
     ``dense``: each weighs only its own features, over its own lanes' candidates.
     """
-    return learned_ranking(features_of(signals, dense=dense, lexical=lexical), ranker)
+    return rank_candidates(candidates_of(signals, dense=dense, lexical=lexical), ranker)
 
 
 def rank_articles(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -186,13 +187,20 @@ def features_of(
 
 
 def candidates_of(signals: Signals, *, dense: bool = True, lexical: bool = True) -> Candidates:
-    """Every candidate's features for the learned rankers (``knowledge.learned``), as columns.
+    """Every candidate's features for the learned rankers (``knowledge.learned``), as columns."""
+    return candidate_columns(**feature_arguments(signals, dense=dense, lexical=lexical))
+
+
+def feature_arguments(
+    signals: Signals, *, dense: bool = True, lexical: bool = True
+) -> dict[str, Any]:
+    """``candidate_columns``' arguments for these signals.
 
     Without ``dense`` (or ``lexical``) those lanes neither add candidates nor features: the
     baselines rank only what their own lanes found, as the convex ones do.
     """
-    return candidate_columns(
-        [
+    return {
+        "dense": [
             DenseRanking(hits, languages, second)
             for hits, languages, second in zip(
                 signals.dense, signals.dense_languages, signals.dense_second, strict=True
@@ -200,13 +208,13 @@ def candidates_of(signals: Signals, *, dense: bool = True, lexical: bool = True)
         ]
         if dense
         else [],
-        signals.lexical if lexical else [],
-        signals.chars if lexical else [],
-        article_language={i: a.language for i, a in signals.articles.items()},
-        query_language=signals.language,
-        query_terms=signals.query_terms,
-        article_chars=signals.article_chars if lexical else (),
-    )
+        "words": signals.lexical if lexical else [],
+        "chars": signals.chars if lexical else [],
+        "article_language": {i: a.language for i, a in signals.articles.items()},
+        "query_language": signals.language,
+        "query_terms": signals.query_terms,
+        "article_chars": signals.article_chars if lexical else (),
+    }
 
 
 def fuse_learned(

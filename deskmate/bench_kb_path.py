@@ -246,36 +246,22 @@ def run_path(
     del texts
     old_every = max(1, len(queries) // OLD_LEXICAL_QUERIES)
     earlier = {lane: previous.index(lanes[lane]) for lane in LEXICAL_LANES} if previous else {}
-    tokenizer = cast(Tokenizer, lanes["words"].tokenizer)
+    corpus = Corpus(models, indexes, lanes, articles)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for number, query in enumerate(queries):
             # The previous revision's lanes before this one's on every other query (A B, B A).
             theirs = _previous_lanes(report, query, earlier) if earlier and number % 2 else None
-            run = _one_query(
-                report,
-                query,
-                models=models,
-                indexes=indexes,
-                lanes=lanes,
-                articles=articles,
-            )
+            run = _one_query(report, query, corpus)
             if previous:
                 if theirs is None:
                     theirs = _previous_lanes(report, query, earlier)
                 mine = QueryRun(query, run.language, run.dense_hits, theirs)
-                fuse = partial(previous.fuse, mine, articles, tokenizer)
-                mine.ranking = _timed(report, "previous fusion", fuse)
+                mine.ranking = _timed(
+                    report, "previous fusion", partial(previous.fuse, mine, corpus)
+                )
                 compare_previous(report, run, mine)
             _alternatives(report, query, models=models, pool=pool)
-            overlapped = _overlapped(
-                report,
-                query,
-                models=models,
-                indexes=indexes,
-                lanes=lanes,
-                articles=articles,
-                pool=pool,
-            )
+            overlapped = _overlapped(report, query, corpus, pool)
             report.differing["overlapped"] = report.differing.get("overlapped", 0) + (
                 overlapped.ranking != run.ranking
             )
@@ -294,8 +280,9 @@ class QueryRun:
     lexical: dict[str, list[tuple[int, float]]]  # by lane (LEXICAL_LANES)
     ranking: list[uuid.UUID] = field(default_factory=list)
 
-    def signals(self, articles: list[SyntheticArticle], tokenizer: Tokenizer) -> Signals:
+    def signals(self, corpus: Corpus) -> Signals:
         """The signals ``gather_signals`` would hand the fusion (chunk owners from memory)."""
+        articles = corpus.articles
         words, chars = self.lexical["words"], self.lexical["chars"]
         chunk_ids = {c for hits in [*self.dense_hits, words, chars] for c, _ in hits}
         owner = {c: articles[c // CHUNKS_PER_ARTICLE].id for c in chunk_ids}
@@ -311,22 +298,31 @@ class QueryRun:
             multilingual=len(self.dense_hits) - 1,
             threshold=1.0,
             articles={a.id: cast(Article, a) for a in found},
-            query_terms=len(tokenizer(self.query)),
+            query_terms=len(corpus.tokenizer(self.query)),
             article_chars=[
                 (articles[number].id, score) for number, score in self.lexical["article chars"]
             ],
         )
 
 
-def _one_query(
-    report: PathReport,
-    query: str,
-    *,
-    models: Models,
-    indexes: dict[str, faiss.Index],
-    lanes: dict[str, BM25Index],
-    articles: list[SyntheticArticle],
-) -> QueryRun:
+@dataclass(frozen=True)
+class Corpus:
+    """One size's built indexes and lanes, its articles and the query models."""
+
+    models: Models
+    indexes: dict[str, faiss.Index]
+    lanes: dict[str, BM25Index]
+    articles: list[SyntheticArticle]
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return cast(Tokenizer, self.lanes["words"].tokenizer)
+
+    def model(self, name: str) -> Embedder:
+        return self.models.minilm if name == "minilm" else self.models.use
+
+
+def _one_query(report: PathReport, query: str, corpus: Corpus) -> QueryRun:
     depth = CHUNK_CANDIDATES
     start = time.perf_counter()
     language = _timed(report, "language", lambda: query_language(query))
@@ -334,15 +330,14 @@ def _one_query(
     names = ["minilm", "use"] if language == "en" else ["use"]
     run = QueryRun(query, language, [], {})
     for name in names:
-        model = models.minilm if name == "minilm" else models.use
-        vector = _timed(report, f"embed {name}", partial(embed_query, model, query))
-        hits = _timed(report, f"faiss {name}", partial(_search, indexes[name], vector, depth))
+        vector = _timed(report, f"embed {name}", partial(embed_query, corpus.model(name), query))
+        index = corpus.indexes[name]
+        hits = _timed(report, f"faiss {name}", partial(_search, index, vector, depth))
         run.dense_hits.append(hits)
     for lane in LEXICAL_LANES:
-        search = partial(lanes[lane].search, query, k=depth)
+        search = partial(corpus.lanes[lane].search, query, k=depth)
         run.lexical[lane] = _timed(report, f"bm25 {lane}", search)
-    tokenizer = cast(Tokenizer, lanes["words"].tokenizer)
-    run.ranking = _timed(report, "fusion", lambda: fuse_learned(run.signals(articles, tokenizer)))
+    run.ranking = _timed(report, "fusion", lambda: fuse_learned(run.signals(corpus)))
     report.add("total", time.perf_counter() - start)
     if not run.ranking:
         raise RuntimeError(f"the full path found nothing for {query!r}")
@@ -350,14 +345,7 @@ def _one_query(
 
 
 def _overlapped(
-    report: PathReport,
-    query: str,
-    *,
-    models: Models,
-    indexes: dict[str, faiss.Index],
-    lanes: dict[str, BM25Index],
-    articles: list[SyntheticArticle],
-    pool: ThreadPoolExecutor,
+    report: PathReport, query: str, corpus: Corpus, pool: ThreadPoolExecutor
 ) -> QueryRun:
     """The whole path as ``gather_signals`` runs it: each dense lane (embedding, then FAISS) on
     a pool thread while this one searches the lexical lanes; then the fusion. One clock."""
@@ -366,13 +354,13 @@ def _overlapped(
     names = ["minilm", "use"] if language == "en" else ["use"]
 
     def dense(name: str) -> list[tuple[int, float]]:
-        vector = embed_query(models.minilm if name == "minilm" else models.use, query)
-        return _search(indexes[name], vector, CHUNK_CANDIDATES)
+        vector = embed_query(corpus.model(name), query)
+        return _search(corpus.indexes[name], vector, CHUNK_CANDIDATES)
 
     pending = [pool.submit(dense, name) for name in names]
-    lexical = {lane: lanes[lane].search(query, k=CHUNK_CANDIDATES) for lane in LEXICAL_LANES}
+    lexical = {lane: corpus.lanes[lane].search(query, k=CHUNK_CANDIDATES) for lane in LEXICAL_LANES}
     run = QueryRun(query, language, [future.result() for future in pending], lexical)
-    run.ranking = fuse_learned(run.signals(articles, cast(Tokenizer, lanes["words"].tokenizer)))
+    run.ranking = fuse_learned(run.signals(corpus))
     report.add("total, lanes overlapped", time.perf_counter() - start)
     return run
 
@@ -415,11 +403,9 @@ class Previous:
         index._lock = threading.Lock()
         return index
 
-    def fuse(
-        self, run: QueryRun, articles: list[SyntheticArticle], tokenizer: Tokenizer
-    ) -> list[uuid.UUID]:
+    def fuse(self, run: QueryRun, corpus: Corpus) -> list[uuid.UUID]:
         """The revision's learned ranking of ``run``'s signals (built as the fusion stage does)."""
-        arguments = feature_arguments(run.signals(articles, tokenizer))
+        arguments = feature_arguments(run.signals(corpus))
         learned, ranker = self.learned, self.learned.FUSED_RANKER
         if hasattr(learned, "rank_candidates"):  # features as columns (since kbperf)
             ranking = learned.rank_candidates(learned.candidate_columns(**arguments), ranker)

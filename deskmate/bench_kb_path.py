@@ -105,14 +105,27 @@ class PathReport:
     build_s: dict[str, float] = field(default_factory=dict)
     memory_mb: dict[str, float] = field(default_factory=dict)
     times_ms: dict[str, list[float]] = field(default_factory=dict)
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)  # process CPU time, same stages
     questions: int = 0
     previous: str | None = None  # the git revision of the "previous" rows
     # Per lane (and "fusion", "overlapped"): queries whose "previous" (or overlapped) results
     # differ from the served path's.
     differing: dict[str, int] = field(default_factory=dict)
 
-    def add(self, stage: str, seconds: float) -> None:
+    def add(self, stage: str, seconds: float, cpu_seconds: float) -> None:
         self.times_ms.setdefault(stage, []).append(seconds * 1000)
+        self.cpu_ms.setdefault(stage, []).append(cpu_seconds * 1000)
+
+    def add_since(self, stage: str, start: tuple[float, float]) -> None:
+        """Record ``stage`` as what has passed since ``start`` (from ``clock``)."""
+        wall, cpu = clock()
+        self.add(stage, wall - start[0], cpu - start[1])
+
+    def add_swapped(self, stage: str, swaps: Sequence[tuple[str, str]]) -> None:
+        """``stage``: this query's total with each (new, old) stage pair's old time instead."""
+        for times in (self.times_ms, self.cpu_ms):
+            total = times["total"][-1] + sum(times[old][-1] - times[new][-1] for new, old in swaps)
+            times.setdefault(stage, []).append(total)
 
     def stages(self) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
@@ -125,6 +138,7 @@ class PathReport:
                         "n": len(values),
                         "p50_ms": statistics.median(values),
                         "p95_ms": _percentile(values, 0.95),
+                        "cpu_p50_ms": statistics.median(self.cpu_ms[stage]),
                     }
                 )
         return rows
@@ -158,10 +172,15 @@ class SyntheticArticle:
     language: str
 
 
+def clock() -> tuple[float, float]:
+    """(wall, process CPU) seconds now; CPU counts every thread of this process."""
+    return time.perf_counter(), time.process_time()
+
+
 def _timed(report: PathReport, stage: str, action: Callable[[], Any]) -> Any:
-    start = time.perf_counter()
+    start = clock()
     result = action()
-    report.add(stage, time.perf_counter() - start)
+    report.add_since(stage, start)
     return result
 
 
@@ -324,7 +343,7 @@ class Corpus:
 
 def _one_query(report: PathReport, query: str, corpus: Corpus) -> QueryRun:
     depth = CHUNK_CANDIDATES
-    start = time.perf_counter()
+    start = clock()
     language = _timed(report, "language", lambda: query_language(query))
     # English: MiniLM, then the cross-lingual USE; Chinese: USE is both (searched once).
     names = ["minilm", "use"] if language == "en" else ["use"]
@@ -338,7 +357,7 @@ def _one_query(report: PathReport, query: str, corpus: Corpus) -> QueryRun:
         search = partial(corpus.lanes[lane].search, query, k=depth)
         run.lexical[lane] = _timed(report, f"bm25 {lane}", search)
     run.ranking = _timed(report, "fusion", lambda: fuse_learned(run.signals(corpus)))
-    report.add("total", time.perf_counter() - start)
+    report.add_since("total", start)
     if not run.ranking:
         raise RuntimeError(f"the full path found nothing for {query!r}")
     return run
@@ -347,9 +366,10 @@ def _one_query(report: PathReport, query: str, corpus: Corpus) -> QueryRun:
 def _overlapped(
     report: PathReport, query: str, corpus: Corpus, pool: ThreadPoolExecutor
 ) -> QueryRun:
-    """The whole path as ``gather_signals`` runs it: each dense lane (embedding, then FAISS) on
-    a pool thread while this one searches the lexical lanes; then the fusion. One clock."""
-    start = time.perf_counter()
+    """The whole path with each dense lane (embedding, then FAISS) on a pool thread while this
+    one searches the lexical lanes, then the fusion; one clock. Production (``gather_signals``)
+    runs the lanes one after another: this row says what overlapping them would give here."""
+    start = clock()
     language = query_language(query)
     names = ["minilm", "use"] if language == "en" else ["use"]
 
@@ -361,7 +381,7 @@ def _overlapped(
     lexical = {lane: corpus.lanes[lane].search(query, k=CHUNK_CANDIDATES) for lane in LEXICAL_LANES}
     run = QueryRun(query, language, [future.result() for future in pending], lexical)
     run.ranking = fuse_learned(run.signals(corpus))
-    report.add("total, lanes overlapped", time.perf_counter() - start)
+    report.add_since("total, lanes overlapped", start)
     return run
 
 
@@ -434,12 +454,8 @@ def compare_previous(report: PathReport, run: QueryRun, mine: QueryRun) -> None:
         )
         report.differing[lane] = report.differing.get(lane, 0) + (not same)
     report.differing["fusion"] = report.differing.get("fusion", 0) + (run.ranking != mine.ranking)
-    times = report.times_ms
-    swapped = sum(times[f"previous {s}"][-1] - times[s][-1] for s in _SWAPPED)
-    times.setdefault("previous total", []).append(times["total"][-1] + swapped)
-
-
-_SWAPPED = (*(f"bm25 {lane}" for lane in LEXICAL_LANES), "fusion")
+    stages = [*(f"bm25 {lane}" for lane in LEXICAL_LANES), "fusion"]
+    report.add_swapped("previous total", [(stage, f"previous {stage}") for stage in stages])
 
 
 def _alternatives(
@@ -462,12 +478,6 @@ def _alternatives(
 
 def _old_lexical(report: PathReport, query: str, *, old: dict[str, ReferenceBM25Index]) -> None:
     """The old dict BM25 lanes for this query; "old total" swaps them into this query's total."""
-    depth = CHUNK_CANDIDATES
-    spent = 0.0
     for name in ("words", "chars"):
-        start = time.perf_counter()
-        old[name].search(query, k=depth)
-        elapsed = time.perf_counter() - start
-        report.add(f"old bm25 {name}", elapsed)
-        spent += elapsed * 1000 - report.times_ms[f"bm25 {name}"][-1]
-    report.times_ms.setdefault("old total", []).append(report.times_ms["total"][-1] + spent)
+        _timed(report, f"old bm25 {name}", partial(old[name].search, query, k=CHUNK_CANDIDATES))
+    report.add_swapped("old total", [(f"bm25 {n}", f"old bm25 {n}") for n in ("words", "chars")])

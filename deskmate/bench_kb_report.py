@@ -111,9 +111,9 @@ def _chunk_texts(articles: Path) -> list[str]:
 def path_table(report: PathReport) -> Table:
     table = Table(
         title=f"full query path at {report.chunks:,} chunks ({report.questions} questions, "
-        "1 thread; 'old' rows on a sample, same loop)"
+        "1 thread; 'old' rows on a sample, same loop; CPU: this process's, all threads)"
     )
-    for column in ("stage", "n", "p50 ms", "p95 ms"):
+    for column in ("stage", "n", "p50 ms", "p95 ms", "CPU p50 ms"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for row in report.stages():
         table.add_row(
@@ -121,6 +121,7 @@ def path_table(report: PathReport) -> Table:
             str(row["n"]),
             f"{row['p50_ms']:.2f}",
             f"{row['p95_ms']:.2f}",
+            f"{row['cpu_p50_ms']:.2f}",
             end_section=row["stage"] == "total",
         )
     return table

@@ -117,6 +117,7 @@ def test_full_path_times_every_production_stage(embedder: Embedder) -> None:
     assert stages["embed minilm"]["n"] == 1 and stages["embed use"]["n"] == 2  # zh: USE only
     assert stages["total"]["n"] == 2
     assert float(str(stages["total"]["p50_ms"])) >= float(str(stages["bm25 chars"]["p50_ms"]))
+    assert float(str(stages["total"]["cpu_p50_ms"])) > 0  # CPU time next to the wall time
     # The old dict lanes ran on the same queries, side by side.
     assert stages["old bm25 chars"]["n"] == 2 and "old total" in stages
     assert report.memory_mb["faiss minilm"] > 0 and report.build_s["bm25 chars"] > 0

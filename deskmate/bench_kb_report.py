@@ -17,7 +17,7 @@ from deskmate.bench_kb import (
     evaluate_quality,
     load_questions,
 )
-from deskmate.bench_kb_path import Models, PathReport, run_path
+from deskmate.bench_kb_path import Models, PathReport, Previous, run_path
 from deskmate.bench_kb_scale import ScaleRow, run_scale
 from deskmate.seed import ARTICLES
 from deskmate.settings import Settings
@@ -111,9 +111,9 @@ def _chunk_texts(articles: Path) -> list[str]:
 def path_table(report: PathReport) -> Table:
     table = Table(
         title=f"full query path at {report.chunks:,} chunks ({report.questions} questions, "
-        "1 thread; 'old' rows on a sample, same loop)"
+        "1 thread; 'old' rows on a sample, same loop; CPU: this process's, all threads)"
     )
-    for column in ("stage", "n", "p50 ms", "p95 ms"):
+    for column in ("stage", "n", "p50 ms", "p95 ms", "CPU p50 ms"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for row in report.stages():
         table.add_row(
@@ -121,6 +121,7 @@ def path_table(report: PathReport) -> Table:
             str(row["n"]),
             f"{row['p50_ms']:.2f}",
             f"{row['p95_ms']:.2f}",
+            f"{row['cpu_p50_ms']:.2f}",
             end_section=row["stage"] == "total",
         )
     return table
@@ -142,6 +143,7 @@ def run_bench_kb(
     parts: Sequence[str] = ("index", "path"),
     quality: bool = True,
     twins: bool = True,
+    previous: str | None = None,
 ) -> None:
     question_files = list(questions or QUESTIONS)
     article_file = articles or ARTICLES
@@ -194,7 +196,9 @@ def run_bench_kb(
         if not as_json:
             console.print(scale_table(rows, embedder.name, alternative_name))
     if sizes and "path" in parts:
-        output["path"] = _run_paths(settings, console, article_file, question_files, sizes, as_json)
+        output["path"] = _run_paths(
+            settings, console, article_file, question_files, sizes, as_json, previous
+        )
     if as_json:
         console.print_json(json.dumps(output))
 
@@ -206,8 +210,11 @@ def _run_paths(
     question_files: Sequence[Path],
     sizes: Sequence[int],
     as_json: bool,
+    previous: str | None = None,
 ) -> list[dict[str, object]]:
-    """The full query path (``deskmate.bench_kb_path``) at each size, with the load average."""
+    """The full query path (``deskmate.bench_kb_path``) at each size, with the load average;
+    with ``previous`` (a git revision), that revision's lexical lanes and fusion side by side."""
+    earlier = Previous.load(previous) if previous else None
     threads = settings.embedding_threads
     minilm = load_embedder("minilm", threads=threads, runtime=settings.embedding_runtime)
     models = Models(
@@ -226,13 +233,27 @@ def _run_paths(
         with console.status(f"full query path: {size:,} chunks"):
             started = load_average()
             report = run_path(
-                models=models, seeds=chunks, seed_vectors=vectors, queries=queries, size=size
+                models=models,
+                seeds=chunks,
+                seed_vectors=vectors,
+                queries=queries,
+                size=size,
+                previous=earlier,
             )
         row = {**report.as_dict(), "load_average": {"before": started, "after": load_average()}}
         reports.append(row)
         if not as_json:
             console.print(path_table(report))
             console.print(f"load average before / after: {started} / {load_average()}")
+            if report.previous:
+                console.print(
+                    f"'previous' rows: {report.previous} on the same indexes, its lanes before "
+                    "or after this revision's on alternate questions"
+                )
+            console.print(
+                "questions whose results differ from the served path's: "
+                + ", ".join(f"{k} {v}" for k, v in report.differing.items())
+            )
             console.print(
                 "build s: " + ", ".join(f"{k} {v:.1f}" for k, v in report.build_s.items())
             )

@@ -281,6 +281,14 @@ def bench_kb(
             "(tests/knowledge/eval/twins.json); --no-twins scores the labels as written."
         ),
     ] = True,
+    previous: Annotated[
+        str | None,
+        typer.Option(
+            "--scale-previous",
+            help="A git revision: the path run also times that revision's BM25 lanes and "
+            "fusion on the same built indexes, in the same loop ('previous' rows).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recall@1/@5 and MRR of BM25, dense and fused rankings; latency; the scale run."""
@@ -310,6 +318,7 @@ def bench_kb(
             parts=parts,
             quality=quality,
             twins=twins,
+            previous=previous,
         )
     except DeskmateError as exc:
         raise fail(exc.detail) from exc

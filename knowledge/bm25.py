@@ -23,9 +23,10 @@ chunks -- have the longest postings and the smallest bounds. Once a lower bound 
 k-th best score is known (from fully scoring the best chunks of the rare terms), the common
 terms whose bounds sum to less than ``θ`` are "non-essential": a chunk containing only them
 cannot reach the top k, so their postings are never walked. The candidates that might still
-make it are then looked up in the remaining terms' postings (binary search), dropped as soon
-as they cannot reach the k-th best, and the survivors scored completely through the chunk →
-term direction. The result is exact. A query whose terms have fewer than
+make it are then looked up in the remaining terms' postings (binary search, or the whole
+postings added when the candidates outnumber an eighth of them: a walk is cheaper then), dropped
+as soon as they cannot reach the k-th best, and the survivors scored completely through the
+chunk → term direction. The result is exact. A query whose terms have fewer than
 ``EXHAUSTIVE_POSTINGS`` postings in all simply walks them all, which is cheaper there.
 """
 
@@ -51,6 +52,7 @@ TOKENIZE_BATCH = 4096  # chunks tokenised per lock hold during a bulk add
 BUILD_BLOCK = 65536  # chunks per step when the arrays are grouped by term
 FIRST_PASS_POSTINGS = 4096  # postings walked (at least) before the first bound on the k-th score
 EXHAUSTIVE_POSTINGS = 300_000  # up to this many postings a query walks them all (cheaper)
+LOOKUP_COST = 8  # a binary search per candidate against a walk of the term's postings
 BOUND_SLACK = 1e-9  # relative; keeps a bound safe from rounding
 
 
@@ -400,12 +402,18 @@ class BM25Index:
             positions = positions[known[positions]]
             if not len(positions):
                 return
-            starts = main.term_ptr[terms[positions]]
-            flat = _ranges(starts, starts + sizes[positions])
-            slots = main.term_slots[flat]
-            tf = main.term_tfs[flat].astype(np.float64)
-            weight = np.repeat(query.weights[positions], sizes[positions])
-            gains = weight * tf * (self.k1 + 1) / (tf + norm[slots])
+            # Each term's postings are one contiguous run: slices joined, not gathered.
+            starts = main.term_ptr[terms[positions]].tolist()
+            runs = list(zip(starts, (main.term_ptr[terms[positions] + 1]).tolist(), strict=True))
+            slots = np.concatenate([main.term_slots[a:b] for a, b in runs])
+            tf = np.concatenate([main.term_tfs[a:b] for a, b in runs], dtype=np.float64)
+            # weight · tf · (k1 + 1) / (tf + norm), the same operations in the same order, in
+            # place (a million postings make every temporary array count).
+            gains = np.repeat(query.weights[positions], sizes[positions])
+            gains *= tf
+            gains *= self.k1 + 1
+            tf += norm[slots]
+            gains /= tf
             partial[:] += np.bincount(slots, weights=gains, minlength=len(partial))
             walked[positions] = True
 
@@ -437,7 +445,7 @@ class BM25Index:
         walk(np.array(essential, dtype=np.int64))
         if main.dead:
             partial[main.dead] = 0.0
-        touched = np.flatnonzero(partial)
+        touched = np.flatnonzero(partial != 0)
         candidates = self._refine(touched, partial, query, lookup[::-1], norm, threshold, k)
         yield from self._score_slots(candidates, query, average)
 
@@ -461,14 +469,18 @@ class BM25Index:
         rests = [*np.cumsum(query.bounds[lookup][::-1])[::-1].tolist(), 0.0]
         candidates = touched
         for step, position in enumerate([*lookup, None]):
+            values = partial[candidates]
+            keep = values + rests[step] >= threshold * (1 - BOUND_SLACK)
+            candidates, values = candidates[keep], values[keep]
             if len(candidates) >= k:
                 # A partial score never exceeds the full one: the k-th best partial is a lower
-                # bound too (once every term is in, it keeps the k best and their ties).
-                kth = -np.partition(-partial[candidates], k - 1)[k - 1]
-                threshold = max(threshold, float(kth))
-            candidates = candidates[
-                partial[candidates] + rests[step] >= threshold * (1 - BOUND_SLACK)
-            ]
+                # bound too (once every term is in, it keeps the k best and their ties). Taken
+                # over the candidates left, it is the same as over all of them once it is above
+                # the threshold (the k best partials are all left then).
+                kth = float(-np.partition(-values, k - 1)[k - 1])
+                if kth > threshold:
+                    threshold = kth
+                    candidates = candidates[values + rests[step] >= threshold * (1 - BOUND_SLACK)]
             if position is None or not len(candidates):
                 break
             term = query.terms[position]
@@ -476,16 +488,20 @@ class BM25Index:
                 continue
             start, stop = main.term_ptr[term], main.term_ptr[term + 1]
             slots = main.term_slots[start:stop]
-            at = np.minimum(np.searchsorted(slots, candidates), len(slots) - 1)
-            hit = slots[at] == candidates
-            found = candidates[hit]
-            tf = main.term_tfs[start:stop][at[hit]].astype(np.float64)
+            if len(candidates) * LOOKUP_COST < len(slots):
+                at = np.minimum(np.searchsorted(slots, candidates), len(slots) - 1)
+                hit = slots[at] == candidates
+                found = candidates[hit]
+                tf = main.term_tfs[start:stop][at[hit]].astype(np.float64)
+            else:  # cheaper to add the term to every chunk that has it (a slot occurs once)
+                found = slots
+                tf = main.term_tfs[start:stop].astype(np.float64)
             partial[found] += query.weights[position] * tf * (self.k1 + 1) / (tf + norm[found])
         return candidates
 
     def _kth_best(self, partial: Floats, query: _Query, average: float, k: int) -> float:
         """A lower bound on the k-th best score: the k-th of the best partials, fully scored."""
-        touched = np.flatnonzero(partial)
+        touched = np.flatnonzero(partial != 0)
         if len(touched) < k:
             return 0.0
         best = touched[np.argpartition(-partial[touched], k - 1)[:k]]

@@ -23,6 +23,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from knowledge.fusion import ArticleHit, DenseRanking, max_normalised
 
 MISSING_RANK = 41  # the rank given to an article a lane did not return (its depth is 40)
@@ -59,6 +62,9 @@ LEXICAL_ONLY_FEATURES = ("other_language", *LEXICAL_FEATURES)
 FUSED_FEATURES = (*DENSE_FEATURES, *LEXICAL_FEATURES)
 
 
+Floats = npt.NDArray[np.float64]
+
+
 @dataclass(frozen=True)
 class LinearRanker:
     """Feature weights (on the raw features' scale); a feature not named weighs nothing."""
@@ -66,35 +72,71 @@ class LinearRanker:
     weights: Mapping[str, float]
 
     def score(self, features: Mapping[str, float]) -> float:
-        return sum(weight * features[name] for name, weight in self.weights.items())
+        total = 0.0  # added term by term, in the weights' order (as ``scores`` does)
+        for name, weight in self.weights.items():
+            total += weight * features[name]
+        return total
+
+    def scores(self, columns: Mapping[str, Floats], count: int) -> Floats:
+        """``score`` of every candidate at once, from feature columns: the same additions in the
+        same order (elementwise float64 operations give the same bits)."""
+        total = np.zeros(count, dtype=np.float64)
+        for name, weight in self.weights.items():
+            total += weight * columns[name]
+        return total
 
 
 @dataclass(frozen=True)
+class Candidates:
+    """Every candidate's features as columns: ``columns[f][i]`` is ``articles[i]``'s ``f``."""
+
+    articles: list[uuid.UUID]  # in the order first met
+    columns: dict[str, Floats]
+
+    def as_dicts(self) -> dict[uuid.UUID, dict[str, float]]:
+        """{article id: {feature: value}}, in the order first met."""
+        values = {name: column.tolist() for name, column in self.columns.items()}
+        return {
+            article_id: {name: column[i] for name, column in values.items()}
+            for i, article_id in enumerate(self.articles)
+        }
+
+
 class _Lane:
-    """One ranking's scores and ranks, over the articles its model reads."""
+    """One ranking's scores and reciprocal ranks, as columns over the candidates.
 
-    scores: dict[uuid.UUID, float]
-    ranks: dict[uuid.UUID, int]
-    best: float
-    floor: float  # the lowest score returned: what an article below the cut-off gets
+    ``score`` holds the lane's cut-off (its lowest score) where it did not rank a candidate, and
+    ``reciprocal_rank`` 1 / ``MISSING_RANK``.
+    """
 
-    @classmethod
-    def of(cls, hits: Sequence[ArticleHit]) -> _Lane:
-        return cls(
-            scores={h.article_id: h.score for h in hits},
-            ranks={h.article_id: rank for rank, h in enumerate(hits, start=1)},
-            best=hits[0].score if hits else 0.0,
-            floor=hits[-1].score if hits else 0.0,
-        )
+    def __init__(
+        self,
+        hits: Sequence[tuple[uuid.UUID, float]],
+        position: Mapping[uuid.UUID, int],
+        *,
+        missing: float | None = None,
+    ) -> None:
+        count = len(position)
+        self.best = hits[0][1] if hits else 0.0
+        floor = hits[-1][1] if hits else 0.0
+        self.score = np.full(count, floor if missing is None else missing, dtype=np.float64)
+        ranks = np.full(count, MISSING_RANK, dtype=np.float64)
+        for rank, (article_id, score) in enumerate(hits, start=1):
+            row = position.get(article_id)
+            if row is not None:  # a lane that adds no candidates may rank others
+                self.score[row] = score
+                ranks[row] = rank
+        self.reciprocal_rank = 1 / ranks
+        self.floor = floor
 
-    def cosine(self, article_id: uuid.UUID) -> float:
-        return self.scores.get(article_id, self.floor)
 
-    def reciprocal_rank(self, article_id: uuid.UUID) -> float:
-        return 1 / self.ranks.get(article_id, MISSING_RANK)
+def _normalised(hits: Sequence[ArticleHit]) -> list[tuple[uuid.UUID, float]]:
+    """(article id, score over the best), as ``max_normalised``; nothing if the best is 0."""
+    scores = max_normalised(hits)
+    return [(h.article_id, scores[h.article_id]) for h in hits] if scores else []
 
 
-def candidate_features(
+def candidate_columns(
     dense: Sequence[DenseRanking],
     words: Sequence[ArticleHit],
     chars: Sequence[ArticleHit],
@@ -103,8 +145,8 @@ def candidate_features(
     query_language: str,
     query_terms: int,
     article_chars: Sequence[tuple[uuid.UUID, float]] = (),
-) -> dict[uuid.UUID, dict[str, float]]:
-    """{article id: {feature: value}} for every article any lane found, in the order first met.
+) -> Candidates:
+    """Every article any lane found, in the order first met, with its features.
 
     Per dense lane: the cosine of the article's best chunk (the lane's cut-off when it ranked
     the article lower), its gap to the lane's best, its reciprocal rank and the cosine of its
@@ -115,61 +157,88 @@ def candidate_features(
     lanes are divided by the query's best (BM25 has no fixed scale). The whole-article
     character lane (``article_chars``: each article's chunks as one document) gives the same
     score and reciprocal rank (and the score for Chinese queries); it adds no candidates.
+
+    Each feature is computed for all candidates at once, with the same float operations per
+    candidate as a one-by-one computation would make.
     """
     specific = next((r for r in dense if r.languages is not None), None)
     multilingual = next((r for r in dense if r.languages is None), None)
     reads = specific.languages if specific is not None and specific.languages else frozenset()
-    own = _Lane.of(
-        [h for h in specific.hits if article_language[h.article_id] in reads] if specific else []
-    )
-    shared = _Lane.of(list(multilingual.hits) if multilingual else [])
-    # An article with one chunk in the lane (or none) gets the lane's cut-off as its second.
-    own_second = specific.second if specific else {}
-    shared_second = multilingual.second if multilingual else {}
-    word_lane, char_lane = _Lane.of(words), _Lane.of(chars)
-    word_scores, char_scores = max_normalised(words), max_normalised(chars)
-    whole_best = max((score for _, score in article_chars), default=0.0)
-    whole_scores = {a: score / whole_best for a, score in article_chars} if whole_best > 0 else {}
-    whole_ranks = {a: rank for rank, (a, _) in enumerate(article_chars, start=1)}
-    zh = float(query_language == "zh")
-    short = 1 / (1 + query_terms / SHORT_QUERY_TERMS)
-    order: dict[uuid.UUID, None] = {}
+    position: dict[uuid.UUID, int] = {}
     for ranking in [*(r.hits for r in dense), words, chars]:
         for hit in ranking:
-            order.setdefault(hit.article_id)
-    features: dict[uuid.UUID, dict[str, float]] = {}
-    for article_id in order:
-        other = float(article_language[article_id] != query_language)
-        read = float(article_language[article_id] in reads)
-        cosine = shared.cosine(article_id)
-        word, char = word_scores.get(article_id, 0.0), char_scores.get(article_id, 0.0)
-        whole = whole_scores.get(article_id, 0.0)
-        features[article_id] = {
-            "other_language": other,
-            "specific_reads": read,
-            "specific_cosine": read * own.cosine(article_id),
-            "specific_gap": read * (own.cosine(article_id) - own.best),
-            "specific_rr": read * own.reciprocal_rank(article_id),
-            "specific_second": read * own_second.get(article_id, own.floor),
-            "multilingual_cosine": cosine,
-            "multilingual_gap": cosine - shared.best,
-            "multilingual_rr": shared.reciprocal_rank(article_id),
-            "multilingual_second": shared_second.get(article_id, shared.floor),
-            "multilingual_cosine_other": cosine * other,
-            "multilingual_cosine_zh": cosine * zh,
-            "words": word,
-            "chars": char,
-            "words_rr": word_lane.reciprocal_rank(article_id),
-            "chars_rr": char_lane.reciprocal_rank(article_id),
-            "words_zh": word * zh,
-            "chars_zh": char * zh,
-            "words_short": word * short,
-            "chars_short": char * short,
-            "article_chars": whole,
-            "article_chars_rr": 1 / whole_ranks.get(article_id, MISSING_RANK),
-            "article_chars_zh": whole * zh,
-        }
-    return features
+            position.setdefault(hit.article_id, len(position))
+    articles = list(position)
+    languages = [article_language[a] for a in articles]
+    other = np.array([language != query_language for language in languages], dtype=np.float64)
+    read = np.array([language in reads for language in languages], dtype=np.float64)
+
+    def pairs(hits: Sequence[ArticleHit]) -> list[tuple[uuid.UUID, float]]:
+        return [(h.article_id, h.score) for h in hits]
+
+    def seconds(lane: _Lane, second: Mapping[uuid.UUID, float]) -> Floats:
+        # An article with one chunk in the lane (or none) gets the lane's cut-off as its second.
+        column = np.full(len(articles), lane.floor, dtype=np.float64)
+        for article_id, score in second.items():
+            row = position.get(article_id)
+            if row is not None:
+                column[row] = score
+        return column
+
+    own = _Lane(
+        pairs([h for h in specific.hits if article_language[h.article_id] in reads])
+        if specific
+        else [],
+        position,
+    )
+    shared = _Lane(pairs(multilingual.hits) if multilingual else [], position)
+    word = _Lane(_normalised(words), position, missing=0.0)
+    char = _Lane(_normalised(chars), position, missing=0.0)
+    whole_best = max((score for _, score in article_chars), default=0.0)
+    whole = _Lane(
+        [(a, score / whole_best) for a, score in article_chars] if whole_best > 0 else [],
+        position,
+        missing=0.0,
+    )
+    # Reciprocal ranks count every hit a lane returned, normalised or not.
+    word_rr = _Lane(pairs(words), position).reciprocal_rank
+    char_rr = _Lane(pairs(chars), position).reciprocal_rank
+    whole_rr = _Lane(list(article_chars), position).reciprocal_rank
+    zh = float(query_language == "zh")
+    short = 1 / (1 + query_terms / SHORT_QUERY_TERMS)
+    cosine = shared.score
+    columns = {
+        "other_language": other,
+        "specific_reads": read,
+        "specific_cosine": read * own.score,
+        "specific_gap": read * (own.score - own.best),
+        "specific_rr": read * own.reciprocal_rank,
+        "specific_second": read * seconds(own, specific.second if specific else {}),
+        "multilingual_cosine": cosine,
+        "multilingual_gap": cosine - shared.best,
+        "multilingual_rr": shared.reciprocal_rank,
+        "multilingual_second": seconds(shared, multilingual.second if multilingual else {}),
+        "multilingual_cosine_other": cosine * other,
+        "multilingual_cosine_zh": cosine * zh,
+        "words": word.score,
+        "chars": char.score,
+        "words_rr": word_rr,
+        "chars_rr": char_rr,
+        "words_zh": word.score * zh,
+        "chars_zh": char.score * zh,
+        "words_short": word.score * short,
+        "chars_short": char.score * short,
+        "article_chars": whole.score,
+        "article_chars_rr": whole_rr,
+        "article_chars_zh": whole.score * zh,
+    }
+    return Candidates(articles, columns)
+
+
+def rank_candidates(candidates: Candidates, ranker: LinearRanker) -> list[uuid.UUID]:
+    """Candidates best first by the ranker's score; ties keep the order they were first met in."""
+    scores = ranker.scores(candidates.columns, len(candidates.articles))
+    return [candidates.articles[i] for i in np.argsort(-scores, kind="stable").tolist()]
 
 
 def learned_ranking(

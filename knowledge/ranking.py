@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,13 @@ from knowledge.fusion import (
     reciprocal_rank_fusion,
     second_best_per_article,
 )
-from knowledge.learned import FUSED_RANKER, LinearRanker, candidate_features, learned_ranking
+from knowledge.learned import (
+    FUSED_RANKER,
+    Candidates,
+    LinearRanker,
+    candidate_columns,
+    rank_candidates,
+)
 from knowledge.models import Article, ArticleStatus
 from knowledge.retrieval import LanguageRouter
 
@@ -175,13 +182,25 @@ def fuse_rrf(
 def features_of(
     signals: Signals, *, dense: bool = True, lexical: bool = True
 ) -> dict[uuid.UUID, dict[str, float]]:
-    """Every candidate's features for the learned rankers (``knowledge.learned``).
+    """Every candidate's features for the learned rankers (``knowledge.learned``), by article."""
+    return candidates_of(signals, dense=dense, lexical=lexical).as_dicts()
+
+
+def candidates_of(signals: Signals, *, dense: bool = True, lexical: bool = True) -> Candidates:
+    """Every candidate's features for the learned rankers (``knowledge.learned``), as columns."""
+    return candidate_columns(**feature_arguments(signals, dense=dense, lexical=lexical))
+
+
+def feature_arguments(
+    signals: Signals, *, dense: bool = True, lexical: bool = True
+) -> dict[str, Any]:
+    """``candidate_columns``' arguments for these signals.
 
     Without ``dense`` (or ``lexical``) those lanes neither add candidates nor features: the
     baselines rank only what their own lanes found, as the convex ones do.
     """
-    return candidate_features(
-        [
+    return {
+        "dense": [
             DenseRanking(hits, languages, second)
             for hits, languages, second in zip(
                 signals.dense, signals.dense_languages, signals.dense_second, strict=True
@@ -189,13 +208,13 @@ def features_of(
         ]
         if dense
         else [],
-        signals.lexical if lexical else [],
-        signals.chars if lexical else [],
-        article_language={i: a.language for i, a in signals.articles.items()},
-        query_language=signals.language,
-        query_terms=signals.query_terms,
-        article_chars=signals.article_chars if lexical else (),
-    )
+        "words": signals.lexical if lexical else [],
+        "chars": signals.chars if lexical else [],
+        "article_language": {i: a.language for i, a in signals.articles.items()},
+        "query_language": signals.language,
+        "query_terms": signals.query_terms,
+        "article_chars": signals.article_chars if lexical else (),
+    }
 
 
 def fuse_learned(
@@ -210,7 +229,7 @@ def fuse_learned(
     The baselines are ``DENSE_RANKER`` without ``lexical`` and ``LEXICAL_RANKER`` without
     ``dense``: each weighs only its own features, over its own lanes' candidates.
     """
-    return learned_ranking(features_of(signals, dense=dense, lexical=lexical), ranker)
+    return rank_candidates(candidates_of(signals, dense=dense, lexical=lexical), ranker)
 
 
 def rank_articles(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from deskmate.bench_kb import QUESTIONS, SIGNALS, QualityReport, Scores, load_questions
-from deskmate.bench_kb_path import STAGES, Models, run_path
+from deskmate.bench_kb_path import LEXICAL_LANES, STAGES, Models, Previous, run_path
 from deskmate.bench_kb_scale import run_scale, synthetic_chunks, synthetic_plan, synthetic_texts
 from deskmate.bench_kb_split import (
     SPLIT_FILE,
@@ -23,6 +23,7 @@ from deskmate.bench_kb_split import (
 )
 from deskmate.errors import BadRequest
 from deskmate.seed import ARTICLES
+from deskmate.settings import REPO_ROOT
 from knowledge.embedding import Embedder
 from knowledge.schemas import ArticleImport
 from tests.knowledge.factories import article_data, write_jsonl
@@ -104,12 +105,19 @@ def test_full_path_times_every_production_stage(embedder: Embedder) -> None:
         seed_vectors={"minilm": vectors, "use": vectors},
         queries=["how do I reset the hub", "摄像头离线"],
         size=3000,
+        previous=Previous.load("HEAD") if (REPO_ROOT / ".git").exists() else None,
     )
     stages = {row["stage"]: row for row in report.stages()}
+    # Overlapped lanes, and the committed lanes and fusion on the same indexes: same results.
+    assert report.differing.pop("overlapped") == 0 and stages["total, lanes overlapped"]["n"] == 2
+    if report.previous:
+        assert report.differing == {**dict.fromkeys(LEXICAL_LANES, 0), "fusion": 0}
+        assert stages["previous fusion"]["n"] == stages["previous total"]["n"] == 2
     assert set(STAGES) <= set(stages)
     assert stages["embed minilm"]["n"] == 1 and stages["embed use"]["n"] == 2  # zh: USE only
     assert stages["total"]["n"] == 2
     assert float(str(stages["total"]["p50_ms"])) >= float(str(stages["bm25 chars"]["p50_ms"]))
+    assert float(str(stages["total"]["cpu_p50_ms"])) > 0  # CPU time next to the wall time
     # The old dict lanes ran on the same queries, side by side.
     assert stages["old bm25 chars"]["n"] == 2 and "old total" in stages
     assert report.memory_mb["faiss minilm"] > 0 and report.build_s["bm25 chars"] > 0

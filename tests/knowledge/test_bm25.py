@@ -64,12 +64,19 @@ TOKENIZERS: dict[str, Callable[[], Callable[[str], list[str]]]] = {
 
 
 @pytest.mark.parametrize("lane", sorted(TOKENIZERS))
-@pytest.mark.parametrize("first_pass", [16, 10**9], ids=["pruned", "exhaustive"])
+@pytest.mark.parametrize(
+    ("first_pass", "lookup_cost"),
+    [(16, 0), (16, 10**9), (10**9, bm25.LOOKUP_COST)],
+    ids=["pruned, binary search", "pruned, postings walked", "exhaustive"],
+)
 def test_scores_and_order_are_the_reference_ones(
-    lane: str, first_pass: int, monkeypatch: pytest.MonkeyPatch
+    lane: str, first_pass: int, lookup_cost: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pruned = first_pass < 100
     monkeypatch.setattr(bm25, "FIRST_PASS_POSTINGS", first_pass)
+    # How a term left out of the walk reaches the candidates: binary search in its postings
+    # (always, with 0) or adding its whole postings (always, with a huge cost per search).
+    monkeypatch.setattr(bm25, "LOOKUP_COST", lookup_cost)
     monkeypatch.setattr(bm25, "EXHAUSTIVE_POSTINGS", 0 if pruned else 10**12)
     monkeypatch.setattr(bm25, "BUILD_BLOCK", 97 if pruned else bm25.BUILD_BLOCK)
     looked_up: list[int] = []  # terms left out of the walk, per pruned query

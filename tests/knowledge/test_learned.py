@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 
 import pytest
@@ -16,8 +17,9 @@ from knowledge.learned import (
     LEXICAL_RANKER,
     MISSING_RANK,
     LinearRanker,
-    candidate_features,
+    candidate_columns,
     learned_ranking,
+    rank_candidates,
 )
 
 EN1, EN2, ZH1, EN3 = (uuid.UUID(int=n) for n in (1, 2, 3, 4))
@@ -35,7 +37,7 @@ def _features(query_language: str = "en", query_terms: int = 4) -> dict[uuid.UUI
     use = DenseRanking(_hits((ZH1, 0.5), (EN1, 0.3)), None, second={ZH1: 0.45})
     words = _hits((EN3, 6.0), (EN2, 3.0))
     chars = _hits((EN2, 20.0))
-    return candidate_features(
+    return candidate_columns(
         [minilm, use],
         words,
         chars,
@@ -43,7 +45,7 @@ def _features(query_language: str = "en", query_terms: int = 4) -> dict[uuid.UUI
         query_language=query_language,
         query_terms=query_terms,
         article_chars=[(EN2, 8.0), (ZH1, 2.0), (uuid.UUID(int=99), 1.0)],
-    )
+    ).as_dicts()
 
 
 def test_dense_features_read_only_what_each_model_reads_with_the_cut_off_below_it() -> None:
@@ -108,3 +110,38 @@ def test_each_ranker_weighs_only_its_own_features() -> None:
     assert set(LEXICAL_RANKER.weights) == set(LEXICAL_ONLY_FEATURES)
     assert not set(DENSE_FEATURES) & {"words", "chars", "words_rr", "chars_rr"}
     assert set(_features()[EN1]) == set(FUSED_FEATURES)
+
+
+def test_column_scores_are_the_one_by_one_scores_bit_for_bit() -> None:
+    """The served path scores feature columns at once; the bench's learner and the dict form
+    score one candidate at a time. Same floats, so the same order, ties included."""
+    rng = random.Random(3)
+    articles = [uuid.UUID(int=n) for n in range(1, 200)]
+    language = {a: rng.choice(["en", "zh"]) for a in articles}
+    for query in range(40):
+
+        def ranking(size: int) -> list[ArticleHit]:
+            picked = rng.sample(articles, size)
+            scores = sorted((rng.choice([0.5, rng.random()]) for _ in picked), reverse=True)
+            return [
+                ArticleHit(a, s, n) for n, (a, s) in enumerate(zip(picked, scores, strict=True))
+            ]
+
+        dense = [
+            DenseRanking(ranking(40), frozenset({"en"}), second={articles[0]: 0.25}),
+            DenseRanking(ranking(40), None, second={a: 0.1 for a in articles[:9]}),
+        ]
+        candidates = candidate_columns(
+            dense[: 1 + query % 2],
+            ranking(rng.randint(0, 40)),
+            ranking(40),
+            article_language=language,
+            query_language="zh" if query % 3 == 0 else "en",
+            query_terms=rng.randint(0, 9),
+            article_chars=[(h.article_id, h.score * 9) for h in ranking(40)],
+        )
+        features = candidates.as_dicts()
+        for ranker in (FUSED_RANKER, DENSE_RANKER, LEXICAL_RANKER, LinearRanker({"words": 1.0})):
+            columns = ranker.scores(candidates.columns, len(candidates.articles)).tolist()
+            assert columns == [ranker.score(features[a]) for a in candidates.articles]
+            assert rank_candidates(candidates, ranker) == learned_ranking(features, ranker)

@@ -274,11 +274,11 @@ def run_path(
             if previous:
                 if theirs is None:
                     theirs = _previous_lanes(report, query, earlier)
-                mine = QueryRun(query, run.language, run.dense_hits, theirs)
-                mine.ranking = _timed(
-                    report, "previous fusion", partial(previous.fuse, mine, corpus)
+                earlier_run = QueryRun(query, run.language, run.dense_hits, theirs)
+                earlier_run.ranking = _timed(
+                    report, "previous fusion", partial(previous.fuse, earlier_run, corpus)
                 )
-                compare_previous(report, run, mine)
+                compare_previous(report, run, earlier_run)
             _alternatives(report, query, models=models, pool=pool)
             overlapped = _overlapped(report, query, corpus, pool)
             report.differing["overlapped"] = report.differing.get("overlapped", 0) + (
@@ -341,12 +341,16 @@ class Corpus:
         return self.models.minilm if name == "minilm" else self.models.use
 
 
+def dense_lanes(language: str) -> list[str]:
+    """English: MiniLM, then the cross-lingual USE; Chinese: USE is both (searched once)."""
+    return ["minilm", "use"] if language == "en" else ["use"]
+
+
 def _one_query(report: PathReport, query: str, corpus: Corpus) -> QueryRun:
     depth = CHUNK_CANDIDATES
     start = clock()
     language = _timed(report, "language", lambda: query_language(query))
-    # English: MiniLM, then the cross-lingual USE; Chinese: USE is both (searched once).
-    names = ["minilm", "use"] if language == "en" else ["use"]
+    names = dense_lanes(language)
     run = QueryRun(query, language, [], {})
     for name in names:
         vector = _timed(report, f"embed {name}", partial(embed_query, corpus.model(name), query))
@@ -371,7 +375,7 @@ def _overlapped(
     runs the lanes one after another: this row says what overlapping them would give here."""
     start = clock()
     language = query_language(query)
-    names = ["minilm", "use"] if language == "en" else ["use"]
+    names = dense_lanes(language)
 
     def dense(name: str) -> list[tuple[int, float]]:
         vector = embed_query(corpus.model(name), query)
@@ -445,15 +449,17 @@ def _previous_lanes(
     return found
 
 
-def compare_previous(report: PathReport, run: QueryRun, mine: QueryRun) -> None:
+def compare_previous(report: PathReport, run: QueryRun, earlier: QueryRun) -> None:
     """Count the previous revision's results that differ from this one's; add its total."""
     for lane in LEXICAL_LANES:
-        ours, theirs = run.lexical[lane], mine.lexical[lane]
+        ours, theirs = run.lexical[lane], earlier.lexical[lane]
         same = [c for c, _ in ours] == [c for c, _ in theirs] and all(
             abs(a - b) <= 1e-9 for (_, a), (_, b) in zip(ours, theirs, strict=True)
         )
         report.differing[lane] = report.differing.get(lane, 0) + (not same)
-    report.differing["fusion"] = report.differing.get("fusion", 0) + (run.ranking != mine.ranking)
+    report.differing["fusion"] = report.differing.get("fusion", 0) + (
+        run.ranking != earlier.ranking
+    )
     stages = [*(f"bm25 {lane}" for lane in LEXICAL_LANES), "fusion"]
     report.add_swapped("previous total", [(stage, f"previous {stage}") for stage in stages])
 

@@ -49,6 +49,7 @@ from deskmate.bench_kb_scale import (
     synthetic_texts,
     synthetic_vectors,
 )
+from deskmate.errors import BadRequest
 from deskmate.settings import REPO_ROOT
 from knowledge.bm25 import BM25Index
 from knowledge.bm25_reference import ReferenceBM25Index
@@ -407,12 +408,18 @@ class Previous:
         modules: dict[str, ModuleType] = {}
         for name in ("bm25", "learned"):
             where = f"{revision}:knowledge/{name}.py"
-            source = subprocess.run(
-                ["git", "-C", str(REPO_ROOT), "show", where],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
+            try:
+                source = subprocess.run(
+                    ["git", "-C", str(REPO_ROOT), "show", where],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise BadRequest(
+                    f"--scale-previous: no knowledge/{name}.py at git revision {revision!r} "
+                    "(a commit of this repository is needed)"
+                ) from exc
             spec = importlib.util.spec_from_loader(f"previous_{name}", loader=None)
             assert spec is not None
             module = importlib.util.module_from_spec(spec)

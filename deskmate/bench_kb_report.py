@@ -147,6 +147,8 @@ def run_bench_kb(
 ) -> None:
     question_files = list(questions or QUESTIONS)
     article_file = articles or ARTICLES
+    # Before anything slow: an unknown revision is refused at once.
+    earlier = Previous.load(previous) if previous and sizes and "path" in parts else None
     output: dict[str, object] = {
         "config": {
             "embedder_en": settings.embedder_en,
@@ -197,7 +199,7 @@ def run_bench_kb(
             console.print(scale_table(rows, embedder.name, alternative_name))
     if sizes and "path" in parts:
         output["path"] = _run_paths(
-            settings, console, article_file, question_files, sizes, as_json, previous
+            settings, console, article_file, question_files, sizes, as_json, earlier
         )
     if as_json:
         console.print_json(json.dumps(output))
@@ -210,11 +212,10 @@ def _run_paths(
     question_files: Sequence[Path],
     sizes: Sequence[int],
     as_json: bool,
-    previous: str | None = None,
+    earlier: Previous | None = None,
 ) -> list[dict[str, object]]:
     """The full query path (``deskmate.bench_kb_path``) at each size, with the load average;
-    with ``previous`` (a git revision), that revision's lexical lanes and fusion side by side."""
-    earlier = Previous.load(previous) if previous else None
+    with ``earlier`` (a git revision's code), its lexical lanes and fusion side by side."""
     threads = settings.embedding_threads
     minilm = load_embedder("minilm", threads=threads, runtime=settings.embedding_runtime)
     models = Models(

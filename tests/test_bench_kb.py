@@ -178,6 +178,12 @@ def test_bench_kb_prints_quality_side_by_side_and_refuses_bad_options(tmp_path: 
 
     bad = deskmate(data, *args, "--scale", "10k")
     assert bad.returncode == 1 and "comma-separated" in bad.stderr
+    # An unknown revision for the 'previous' rows is refused before anything is built.
+    revision = deskmate(
+        data, *args, "--scale", "1000", "--scale-parts", "path", "--scale-previous", "nosuchrev"
+    )
+    assert revision.returncode == 1 and "nosuchrev" in revision.stderr, revision.stderr
+    assert "Traceback" not in revision.stderr
     unknown = write_jsonl(
         tmp_path / "q2.jsonl", [{"q": "x", "language": "en", "expected": ["nope"]}]
     )
